@@ -1,0 +1,54 @@
+# Bazaar: `make run` serves the API, `make test` runs the suite. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 3
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py ensure_admin
+	$(BIN)/python manage.py seed_demo --once
+	@echo ""
+	@echo "API token for user 'admin' (send it as 'Authorization: Token <token>'):"
+	@$(BIN)/python manage.py create_token admin
+	@echo ""
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: /api/docs/, admin: /admin/, login admin/admin)"
+	$(BIN)/gunicorn bazaar.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--access-logfile - --timeout 60
+
+test: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bazaar} $(BIN)/python -m pytest --create-db
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock:
+	rm -rf /tmp/bazaar-lock && $(PYTHON) -m venv /tmp/bazaar-lock
+	/tmp/bazaar-lock/bin/pip install --quiet -r requirements.in
+	/tmp/bazaar-lock/bin/pip freeze --exclude-editable > requirements.txt
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,40 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from bazaar.accounts.codes import ALL_CODES, code_name, codename
+
+
+class User(AbstractUser):
+    """Staff members and customers alike: customers are the users that are not staff."""
+
+    # Stored normalised as 09xxxxxxxxx (SPEC §8). Unique where present; staff may have none.
+    mobile_number = models.CharField(max_length=11, unique=True, null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        db_table = "accounts_user"
+        indexes = [
+            models.Index(fields=["is_staff", "-date_joined"], name="user_staff_joined_idx"),
+        ]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PermissionCodes(models.Model):
+    """Carries the permission codes as Django permissions (`accounts.code_2201`); no table.
+
+    Django creates a Permission row for each entry of Meta.permissions on migrate, so roles
+    (groups), direct grants and the admin work with Django's own permission machinery.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [(codename(code), f"{code} {code_name(code)}") for code in ALL_CODES]
+        verbose_name = "permission code"
+
+    def __str__(self) -> str:
+        return "permission codes"

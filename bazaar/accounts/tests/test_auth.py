@@ -1,0 +1,164 @@
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from knox.models import AuthToken
+
+from bazaar.accounts.models import User
+from bazaar.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_user() -> User:
+    return User.objects.create_user("clerk", password="pw-Clerk-123", is_staff=True)
+
+
+def test_login_returns_a_token_that_authenticates(anon_client, staff_user):
+    response = anon_client.post(
+        "/api/auth/token/", {"username": "clerk", "password": "pw-Clerk-123"}
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    anon_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    me = anon_client.get("/api/auth/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == "clerk"
+
+
+def test_wrong_credentials_are_a_400(anon_client, staff_user):
+    response = anon_client.post("/api/auth/token", {"username": "clerk", "password": "nope"})
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_login_without_fields_names_them(anon_client):
+    response = anon_client.post("/api/auth/token/", {})
+    assert response.status_code == 400
+    assert set(response.json()) == {"username", "password"}
+
+
+def test_a_user_may_hold_several_tokens_and_revoke_one(staff_user):
+    first, second = client_for(staff_user), client_for(staff_user)
+    assert first.delete("/api/auth/token/").status_code == 204
+    assert first.get("/api/auth/me/").status_code == 401
+    assert second.get("/api/auth/me/").status_code == 200
+    assert AuthToken.objects.filter(user=staff_user).count() == 1
+
+
+def test_token_table_holds_no_usable_key(staff_user):
+    client = client_for(staff_user)
+    token = client.token
+    row = AuthToken.objects.get(user=staff_user)
+    stored = {str(getattr(row, f.attname)) for f in AuthToken._meta.concrete_fields}
+    assert token not in stored
+    assert all(token not in value or value == token[: len(value)] for value in stored)
+    # Only a short prefix is kept in clear (for lookup); the rest is a SHA-512 digest.
+    assert row.digest == hashlib.sha512(token.encode()).hexdigest()
+    assert len(row.token_key) < len(token) // 2
+    forged = APIClientWithToken(row.token_key + "0" * (len(token) - len(row.token_key)))
+    assert forged.get("/api/auth/me/").status_code == 401
+
+
+def APIClientWithToken(token: str):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token", "Token a b", "Token nonsense", "Bearer abc", "Token \u00ff\u00fe"],
+)
+def test_bad_authorization_headers_are_401(header):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    assert client.get("/api/auth/me/").status_code == 401
+
+
+def test_missing_token_is_401_with_challenge(anon_client):
+    response = anon_client.get("/api/roles/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "detail" in response.json()
+
+
+def test_me_lists_effective_codes(staff_with_codes):
+    client = staff_with_codes(2202, 1102)
+    body = client.get("/api/auth/me").json()
+    assert body["permission_codes"] == [1102, 2202]
+    assert set(body) == {
+        "id", "username", "first_name", "last_name", "email", "is_staff", "is_superuser",
+        "permission_codes",
+    }  # fmt: skip
+
+
+def test_admin_has_every_code(admin_client):
+    codes = admin_client.get("/api/auth/me/").json()["permission_codes"]
+    listed = [row["code"] for row in admin_client.get("/api/auth/permissions/").json()]
+    assert codes == listed
+    assert {2201, 2202, 2221, 2241, 1501} <= set(codes)
+
+
+def test_permission_catalogue_names_codes(staff_with_codes):
+    rows = staff_with_codes().get("/api/auth/permissions/").json()
+    assert {"code": 2201, "name": "Create orders"} in rows
+    assert {"code": 2245, "name": "Delete order payments"} in rows
+    assert len(rows) == 70
+
+
+def test_create_token_command_prints_one_working_token(capsys, staff_user):
+    call_command("create_token", "clerk")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    client = APIClientWithToken(out.strip())
+    assert client.get("/api/auth/me/").json()["username"] == "clerk"
+
+
+def test_inactive_user_gets_403(staff_user):
+    client = client_for(staff_user)
+    staff_user.is_active = False
+    staff_user.save()
+    assert client.get("/api/roles/").status_code == 403
+
+
+def test_customer_gets_403_on_back_office(customer_user):
+    client = client_for(customer_user)
+    response = client.get("/api/roles/")
+    assert response.status_code == 403
+    assert "staff" in response.json()["detail"]
+
+
+def test_login_is_rate_limited(anon_client, staff_user, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "login": "3/min",
+        },
+    }
+    from bazaar.api.throttling import LoginRateThrottle
+
+    LoginRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    try:
+        codes = [
+            anon_client.post(
+                "/api/auth/token/", {"username": "clerk", "password": f"guess{i}"}
+            ).status_code
+            for i in range(4)
+        ]
+        assert codes == [400, 400, 400, 429]
+        blocked = anon_client.post(
+            "/api/auth/token/", {"username": "clerk", "password": "pw-Clerk-123"}
+        )
+        assert blocked.status_code == 429
+        assert int(blocked["Retry-After"]) >= 1
+    finally:
+        from rest_framework.settings import api_settings
+
+        LoginRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES

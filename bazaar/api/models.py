@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils import timezone
+
+
+class Timestamped(models.Model):
+    """created_at/updated_at that bulk loaders may set (auto_now would overwrite them);
+    every save() moves updated_at."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)

@@ -1,0 +1,39 @@
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+
+
+def _non_negative_int(raw: str, *, name: str) -> int:
+    try:
+        value = int(raw.strip())
+    except (TypeError, ValueError):
+        raise ValidationError({name: ["A whole number is required."]}) from None
+    if value < 0:
+        raise ValidationError({name: ["Must be 0 or more."]})
+    return value
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """SPEC §2: limit default 10, clamped at 100; a malformed limit or offset is a 400."""
+
+    default_limit = 10
+    max_limit = 100
+
+    def get_limit(self, request) -> int:
+        raw = request.query_params.get(self.limit_query_param)
+        if raw is None or raw == "":
+            return self.default_limit
+        value = _non_negative_int(raw, name=self.limit_query_param)
+        if value == 0:
+            raise ValidationError({self.limit_query_param: ["Must be 1 or more."]})
+        return min(value, self.max_limit)
+
+    def get_offset(self, request) -> int:
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None or raw == "":
+            return 0
+        return _non_negative_int(raw, name=self.offset_query_param)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # Validate both parameters before counting, so a bad offset costs no query.
+        self.get_offset(request)
+        return super().paginate_queryset(queryset, request, view)

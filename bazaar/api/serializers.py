@@ -1,0 +1,41 @@
+from datetime import UTC, datetime
+
+from django.db import models
+from rest_framework import serializers
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """SPEC §2: ISO 8601 in UTC with microseconds and `Z`, whatever TIME_ZONE is."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    def to_representation(self, value):
+        return iso_utc(value)
+
+
+class StrictFieldsMixin:
+    """A body field that the serializer does not know is a 400 naming it (catches typos such as
+    `shiping_cost`). Read-only fields sent back are ignored, so a GET body can be PUT back."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(key for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Unknown field: this resource has no such field."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class Serializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }

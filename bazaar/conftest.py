@@ -1,0 +1,73 @@
+"""Fixtures shared by every test: API clients authenticated the way real clients are (a token in
+the Authorization header, through the whole HTTP stack)."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from bazaar.accounts.models import User
+from bazaar.accounts.permissions import user_set_direct_codes
+
+
+def client_for(user: User) -> APIClient:
+    _instance, token = AuthToken.objects.create(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.token = token
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(request, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        cache.clear()  # throttle counters start at zero in every test
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser("root", "root@example.com", "pw-Admin-123")
+
+
+@pytest.fixture
+def admin_client(admin_user) -> APIClient:
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def staff_with_codes(db) -> Callable[..., APIClient]:
+    """`staff_with_codes(2201, 2203)` -> a client for a staff user holding exactly those codes."""
+    counter = {"n": 0}
+
+    def make(*codes: int) -> APIClient:
+        counter["n"] += 1
+        user = User.objects.create_user(
+            f"staff{counter['n']}", password="pw-Staff-123", is_staff=True
+        )
+        user_set_direct_codes(user=user, codes=codes)
+        client = client_for(user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def customer_user(db) -> User:
+    return User.objects.create_user(
+        "09120000001", mobile_number="09120000001", password="pw-C-12345"
+    )

@@ -1,0 +1,43 @@
+from django.db import models
+
+
+class Country(models.Model):
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 alpha-2, e.g. IR")
+
+    class Meta:
+        verbose_name_plural = "countries"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class State(models.Model):
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="states")
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "code"], name="state_code_unique_in_country")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="cities")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name_plural = "cities"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["state", "name"], name="city_name_unique_in_state")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

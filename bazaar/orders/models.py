@@ -1,0 +1,141 @@
+import secrets
+
+from django.db import models
+
+from bazaar.api.models import Timestamped
+from bazaar.catalog.models import Product
+from bazaar.customers.models import Customer
+from bazaar.geo.models import City, Country, State
+from bazaar.methods.models import PaymentMethod, ShippingMethod
+from bazaar.orders.status import NOT_PAYABLE, Status
+
+
+def new_order_key() -> str:
+    return secrets.token_hex(10)  # 20 lowercase hex characters
+
+
+class Order(Timestamped):
+    key = models.CharField(max_length=20, unique=True, default=new_order_key, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    shipping_method = models.ForeignKey(
+        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    shipping_cost = models.BigIntegerField(default=0)
+    notes = models.TextField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    billing_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    billing_state = models.ForeignKey(
+        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    billing_city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    billing_address = models.TextField(null=True, blank=True)
+    billing_postal_code = models.CharField(max_length=10, null=True, blank=True)
+    billing_national_code = models.CharField(max_length=10, null=True, blank=True)
+    billing_mobile_number = models.CharField(max_length=11, null=True, blank=True)
+    billing_first_name = models.CharField(max_length=150, null=True, blank=True)
+    billing_last_name = models.CharField(max_length=150, null=True, blank=True)
+
+    # Totals of the order's rows, kept in the order row and rewritten by
+    # services.order_refresh_totals in the same transaction as every item or payment write
+    # (which holds the order's row lock).
+    # Why stored: the list reads 100 orders at once and filters over millions; summing two
+    # reverse relations per row on every read would dominate its cost. A test proves they match
+    # the rows after every kind of write.
+    item_count = models.PositiveIntegerField(default=0)
+    item_quantity = models.BigIntegerField(default=0)
+    items_subtotal = models.BigIntegerField(default=0)
+    items_discount = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="order_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk} ({self.key})"
+
+    # --- computed fields (SPEC §5), all integers ---------------------------------------------
+    @property
+    def subtotal(self) -> int:
+        return self.items_subtotal
+
+    @property
+    def total_discount(self) -> int:
+        return self.items_discount
+
+    @property
+    def total(self) -> int:
+        return self.items_subtotal - self.items_discount + self.shipping_cost
+
+    @property
+    def amount_outstanding(self) -> int:
+        return self.total - self.amount_paid
+
+    @property
+    def is_paid(self) -> bool:
+        return self.total > 0 and self.amount_outstanding <= 0
+
+    @property
+    def is_payable(self) -> bool:
+        return (
+            self.item_count > 0 and self.amount_outstanding > 0 and self.status not in NOT_PAYABLE
+        )
+
+
+class OrderItem(Timestamped):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    # What the product was when the item was made; never rewritten afterwards.
+    product_data = models.JSONField(default=dict)
+    unit_price = models.BigIntegerField()
+    unit_discount = models.BigIntegerField(default=0)
+    quantity = models.PositiveIntegerField(default=1)
+    notes = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id} on order {self.order_id}"
+
+    @property
+    def subtotal(self) -> int:
+        return self.unit_price * self.quantity
+
+    @property
+    def discount(self) -> int:
+        return self.unit_discount * self.quantity
+
+    @property
+    def total(self) -> int:
+        return self.subtotal - self.discount
+
+
+class OrderPayment(Timestamped):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    amount = models.BigIntegerField()
+    approved = models.BooleanField(default=False)
+    transaction_id = models.CharField(max_length=255, blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on order {self.order_id}"

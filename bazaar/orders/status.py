@@ -1,0 +1,78 @@
+"""The order status machine (SPEC §5) as data: one table, one function that enforces it."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    NEW = "new"
+    HOLD = "hold"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    PROCESSING = "processing"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    REFUNDED = "refunded"
+    DELETED = "deleted"
+
+
+# The statuses an order may be created in; the others are reached only through TRANSITIONS.
+CREATABLE: frozenset[Status] = frozenset(
+    {Status.NEW, Status.HOLD, Status.FAILED, Status.CANCELLED, Status.DELETED}
+)
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset(
+        {Status.HOLD, Status.PROCESSING, Status.FAILED, Status.CANCELLED, Status.DELETED}
+    ),
+    Status.HOLD: frozenset(
+        {Status.NEW, Status.PROCESSING, Status.FAILED, Status.CANCELLED, Status.DELETED}
+    ),
+    Status.FAILED: frozenset({Status.NEW, Status.CANCELLED, Status.DELETED}),
+    Status.PROCESSING: frozenset(
+        {Status.HOLD, Status.SHIPPED, Status.COMPLETED, Status.CANCELLED, Status.REFUNDED}
+    ),
+    Status.SHIPPED: frozenset({Status.COMPLETED, Status.REFUNDED}),
+    Status.COMPLETED: frozenset({Status.REFUNDED}),
+    Status.CANCELLED: frozenset({Status.NEW, Status.DELETED}),
+    Status.REFUNDED: frozenset({Status.DELETED}),
+    Status.DELETED: frozenset({Status.NEW}),
+}
+
+# Items are frozen once the goods are settled; payments only once the order is gone.
+ITEMS_LOCKED: frozenset[Status] = frozenset({Status.COMPLETED, Status.REFUNDED, Status.DELETED})
+PAYMENTS_LOCKED: frozenset[Status] = frozenset({Status.DELETED})
+NOT_PAYABLE: frozenset[Status] = frozenset(
+    {Status.CANCELLED, Status.FAILED, Status.REFUNDED, Status.DELETED}
+)
+
+
+class StatusError(ValueError):
+    """A refused status; the message is meant for the API client."""
+
+
+def _ordered(statuses: frozenset[Status]) -> list[str]:
+    order = list(Status)
+    return [s.value for s in sorted(statuses, key=order.index)]
+
+
+def allowed_next(current: str) -> list[str]:
+    return _ordered(TRANSITIONS[Status(current)])
+
+
+def check_initial_status(status: str) -> None:
+    if Status(status) not in CREATABLE:
+        raise StatusError(
+            f"'{status}' is reserved for later stages of an order; an order is created as one of: "
+            f"{', '.join(_ordered(CREATABLE))}."
+        )
+
+
+def check_transition(current: str, new: str) -> None:
+    """Staying put is always allowed; any other move must be in TRANSITIONS."""
+    if current == new:
+        return
+    if Status(new) not in TRANSITIONS[Status(current)]:
+        raise StatusError(
+            f"Cannot change status from '{current}' to '{new}'. "
+            f"Allowed next statuses: {', '.join(allowed_next(current))}."
+        )
