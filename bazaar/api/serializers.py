@@ -20,9 +20,13 @@ class StrictFieldsMixin:
     """A body field that the serializer does not know is a 400 naming it (catches typos such as
     `shiping_cost`). Read-only fields sent back are ignored, so a GET body can be PUT back."""
 
+    # Keys of the resource's response that an input-only serializer accepts and drops.
+    read_only_keys: frozenset[str] = frozenset()
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(key for key in data if key not in self.fields)
+            known = self.fields.keys() | self.read_only_keys
+            unknown = sorted(key for key in data if key not in known)
             if unknown:
                 raise serializers.ValidationError(
                     {key: ["Unknown field: this resource has no such field."] for key in unknown}

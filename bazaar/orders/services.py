@@ -1,12 +1,37 @@
-"""Writes on orders, their items and payments. Every write that depends on an order's totals
-locks the order row first (select_for_update), so racing requests queue instead of both passing
-a check; every multi-row write is one transaction."""
+"""Writes on orders, their items and payments.
+
+Every write that touches an order's rows locks the order row first (`_lock_order`, a
+SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway),
+so racing requests queue instead of both passing a check, and the stored totals are rewritten
+in the same transaction. A refused write raises before anything is committed.
+"""
+
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
+from rest_framework.exceptions import ValidationError
 
+from bazaar.api.errors import Conflict
+from bazaar.catalog.models import Product
 from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.status import (
+    ITEMS_LOCKED,
+    PAYMENTS_LOCKED,
+    Status,
+    StatusError,
+    check_initial_status,
+    check_transition,
+)
+
+MAX_ITEMS_PER_ORDER = 1_000
+# An order (and so each of its items) totals at most this much: with at most 1 000 items every
+# sum stays far inside a 64-bit integer on every database.
+MAX_ORDER_AMOUNT = 10**15
+
+
+# --- totals -----------------------------------------------------------------------------------
 
 
 def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
@@ -15,33 +40,191 @@ def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
     items = OrderItem.objects.filter(order_id=order_id).aggregate(
         item_count=Count("id"),
         item_quantity=Coalesce(Sum("quantity"), 0),
-        items_subtotal=Coalesce(Sum(_product("unit_price", "quantity")), 0),
-        items_discount=Coalesce(Sum(_product("unit_discount", "quantity")), 0),
+        items_subtotal=Coalesce(Sum(F("unit_price") * F("quantity")), 0),
+        items_discount=Coalesce(Sum(F("unit_discount") * F("quantity")), 0),
     )
     paid = OrderPayment.objects.filter(order_id=order_id).aggregate(
         amount_paid=Coalesce(Sum("amount", filter=Q(approved=True)), 0)
     )
-    return {**items, **paid}
+    return {name: int(value) for name, value in {**items, **paid}.items()}
 
 
-def _product(a: str, b: str):
-    from django.db.models import F
-
-    return F(a) * F(b)
+TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid"]
 
 
 @transaction.atomic
 def order_refresh_totals(*, order: Order) -> Order:
     """Rewrite the order's stored totals from its rows and move its updated_at."""
     for name, value in order_totals_from_rows(order_id=order.pk).items():
-        setattr(order, name, int(value))
-    order.save(
-        update_fields=[
-            "item_count",
-            "item_quantity",
-            "items_subtotal",
-            "items_discount",
-            "amount_paid",
-        ]
-    )
+        setattr(order, name, value)
+    order.save(update_fields=TOTAL_FIELDS)
     return order
+
+
+def _lock_order(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _check_order_amount(order: Order) -> None:
+    if order.items_subtotal + order.shipping_cost > MAX_ORDER_AMOUNT:
+        raise ValidationError(
+            {"non_field_errors": [f"An order's total must not exceed {MAX_ORDER_AMOUNT}."]}
+        )
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_create(*, data: dict[str, Any]) -> Order:
+    status = data.get("status", Status.NEW)
+    try:
+        check_initial_status(status)
+    except StatusError as exc:
+        raise ValidationError({"status": [str(exc)]}) from None
+    order = Order(**data)
+    if order.extra is None:
+        order.extra = {}
+    _check_order_amount(order)
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
+    order = _lock_order(order_id)
+    if "status" in data:
+        try:
+            check_transition(order.status, data["status"])
+        except StatusError as exc:
+            raise ValidationError({"status": [str(exc)]}) from None
+    for name, value in data.items():
+        setattr(order, name, value)
+    _check_order_amount(order)
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_soft_delete(*, order_id: int) -> Order:
+    """DELETE /api/orders/{id}/ moves the order to `deleted` through the status rules."""
+    return order_update(order_id=order_id, data={"status": Status.DELETED})
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+def product_snapshot(product: Product, *, image: dict[str, Any] | None) -> dict[str, Any]:
+    """What an item remembers of its product: it never changes after the item is made."""
+    return {
+        "id": product.pk,
+        "code": product.code,
+        "slug": product.slug,
+        "title": product.title,
+        "image": image,
+    }
+
+
+def _lock_for_items(order_id: int) -> Order:
+    order = _lock_order(order_id)
+    if order.status in ITEMS_LOCKED:
+        raise Conflict(
+            f"Items cannot be added, changed or removed while the order is '{order.status}'."
+        )
+    return order
+
+
+@transaction.atomic
+def item_add(*, order_id: int, data: dict[str, Any], product_image: dict | None) -> OrderItem:
+    order = _lock_for_items(order_id)
+    if OrderItem.objects.filter(order_id=order.pk).count() >= MAX_ITEMS_PER_ORDER:
+        raise ValidationError(
+            {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
+        )
+    product: Product = data["product"]
+    item = OrderItem.objects.create(
+        order=order,
+        product_data=product_snapshot(product, image=product_image),
+        **data,
+    )
+    _refresh_and_check(order)
+    return item
+
+
+@transaction.atomic
+def item_update(*, order_id: int, item_id: int, data: dict[str, Any]) -> OrderItem:
+    order = _lock_for_items(order_id)
+    item = OrderItem.objects.get(pk=item_id, order_id=order.pk)
+    data.pop("product", None)
+    for name, value in data.items():
+        setattr(item, name, value)
+    item.save()
+    _refresh_and_check(order)
+    return item
+
+
+@transaction.atomic
+def item_delete(*, order_id: int, item_id: int) -> None:
+    order = _lock_for_items(order_id)
+    OrderItem.objects.filter(pk=item_id, order_id=order.pk).delete()
+    order_refresh_totals(order=order)
+
+
+def _refresh_and_check(order: Order) -> None:
+    order_refresh_totals(order=order)
+    _check_order_amount(order)
+
+
+# --- payments ---------------------------------------------------------------------------------
+
+
+def _lock_for_payments(order_id: int) -> Order:
+    order = _lock_order(order_id)
+    if order.status in PAYMENTS_LOCKED:
+        raise Conflict(f"Payments cannot be changed while the order is '{order.status}'.")
+    return order
+
+
+def _check_approval(order: Order, payment: OrderPayment) -> None:
+    """After the write, inside the lock: approved payments must not exceed the total (SPEC §7)."""
+    if order.amount_paid > order.total:
+        outstanding = max(order.total - (order.amount_paid - payment.amount), 0)
+        raise ValidationError(
+            {
+                "amount": [
+                    f"Approving {payment.amount} would take amount_paid above the order total "
+                    f"({order.total}): the outstanding amount is {outstanding}."
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def payment_add(*, order_id: int, data: dict[str, Any]) -> OrderPayment:
+    order = _lock_for_payments(order_id)
+    payment = OrderPayment.objects.create(order=order, **data)
+    order_refresh_totals(order=order)
+    if payment.approved:
+        _check_approval(order, payment)
+    return payment
+
+
+@transaction.atomic
+def payment_update(*, order_id: int, payment_id: int, data: dict[str, Any]) -> OrderPayment:
+    order = _lock_for_payments(order_id)
+    payment = OrderPayment.objects.get(pk=payment_id, order_id=order.pk)
+    was_counted = payment.amount if payment.approved else 0
+    for name, value in data.items():
+        setattr(payment, name, value)
+    payment.save()
+    order_refresh_totals(order=order)
+    if payment.approved and payment.amount > was_counted:
+        _check_approval(order, payment)
+    return payment
+
+
+@transaction.atomic
+def payment_delete(*, order_id: int, payment_id: int) -> None:
+    order = _lock_for_payments(order_id)
+    OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).delete()
+    order_refresh_totals(order=order)

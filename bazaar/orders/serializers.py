@@ -1,0 +1,421 @@
+"""Order shapes. Input serializers validate and feed the services; the output is built by plain
+functions (`order_data` and friends) because a page of 100 orders with nested items, payments and
+images is the API's hottest path, and DRF's generic field machinery would dominate its cost. The
+output serializer classes below describe the very same shapes for the OpenAPI schema, and a test
+checks that both agree on every key."""
+
+from typing import Any
+
+import orjson
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bazaar.accounts.validators import (
+    normalize_mobile,
+    normalize_national_code,
+    normalize_postal_code,
+)
+from bazaar.api.fields import MoneyField, StrictIntegerField
+from bazaar.api.relations import RelatedIdField
+from bazaar.api.serializers import Serializer, iso_utc
+from bazaar.catalog.models import Product
+from bazaar.customers.models import Customer
+from bazaar.geo.models import City, Country, State
+from bazaar.media.serializers import ImageSerializer, image_data
+from bazaar.methods.models import PaymentMethod, ShippingMethod
+from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.services import MAX_ORDER_AMOUNT
+from bazaar.orders.status import Status
+
+MAX_NOTES = 5_000
+MAX_EXTRA_BYTES = 64 * 1024
+MAX_QUANTITY = 100_000
+MAX_PAYMENT = 10**15
+
+ORDER_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "key", "status", "customer_data", "payment_method_data", "shipping_method_data",
+    "shipping_cost", "notes", "extra", "created_at", "updated_at", "billing_country_data",
+    "billing_state_data", "billing_city_data", "billing_address", "billing_postal_code",
+    "billing_national_code", "billing_mobile_number", "billing_first_name", "billing_last_name",
+    "count", "quantity", "items_subtotal", "items_discount", "subtotal", "total_discount", "total",
+    "amount_paid", "amount_outstanding", "is_paid", "is_payable", "items", "payments",
+)  # fmt: skip
+ITEM_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "product", "product_title", "product_name", "product_data", "unit_price",
+    "unit_discount", "quantity", "notes", "subtotal", "discount", "total", "created_at",
+    "updated_at",
+)  # fmt: skip
+PAYMENT_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "payment_method_data", "approved", "amount", "transaction_id", "notes", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+# --- output: plain functions over rows loaded by selectors.order_queryset_for_api() ------------
+
+
+def customer_data(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {
+        "id": customer.pk,
+        "username": customer.username,
+        "mobile_number": customer.mobile_number,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "full_name": f"{customer.first_name} {customer.last_name}".strip(),
+    }
+
+
+def method_data(method: PaymentMethod | ShippingMethod | None, request) -> dict[str, Any] | None:
+    if method is None:
+        return None
+    return {"id": method.pk, "name": method.name, "image": image_data(method.image, request)}
+
+
+def place_data(place: Country | State | None) -> dict[str, Any] | None:
+    if place is None:
+        return None
+    return {"id": place.pk, "name": place.name, "code": place.code}
+
+
+def city_data(city: City | None) -> dict[str, Any] | None:
+    return None if city is None else {"id": city.pk, "name": city.name}
+
+
+def item_data(item: OrderItem) -> dict[str, Any]:
+    subtotal = item.unit_price * item.quantity
+    discount = item.unit_discount * item.quantity
+    title = item.product.title
+    return {
+        "id": item.pk,
+        "product": item.product_id,
+        "product_title": title,
+        "product_name": title,
+        "product_data": item.product_data,
+        "unit_price": item.unit_price,
+        "unit_discount": item.unit_discount,
+        "quantity": item.quantity,
+        "notes": item.notes,
+        "subtotal": subtotal,
+        "discount": discount,
+        "total": subtotal - discount,
+        "created_at": iso_utc(item.created_at),
+        "updated_at": iso_utc(item.updated_at),
+    }
+
+
+def payment_data(payment: OrderPayment, request) -> dict[str, Any]:
+    return {
+        "id": payment.pk,
+        "payment_method_data": method_data(payment.payment_method, request),
+        "approved": payment.approved,
+        "amount": payment.amount,
+        "transaction_id": payment.transaction_id,
+        "notes": payment.notes,
+        "created_at": iso_utc(payment.created_at),
+        "updated_at": iso_utc(payment.updated_at),
+    }
+
+
+def order_data(order: Order, request) -> dict[str, Any]:
+    """The order shape of SPEC §5. Totals come from the order row (kept by the services)."""
+    total = order.items_subtotal - order.items_discount + order.shipping_cost
+    outstanding = total - order.amount_paid
+    return {
+        "id": order.pk,
+        "key": order.key,
+        "status": order.status,
+        "customer_data": customer_data(order.customer),
+        "payment_method_data": method_data(order.payment_method, request),
+        "shipping_method_data": method_data(order.shipping_method, request),
+        "shipping_cost": order.shipping_cost,
+        "notes": order.notes,
+        "extra": order.extra,
+        "created_at": iso_utc(order.created_at),
+        "updated_at": iso_utc(order.updated_at),
+        "billing_country_data": place_data(order.billing_country),
+        "billing_state_data": place_data(order.billing_state),
+        "billing_city_data": city_data(order.billing_city),
+        "billing_address": order.billing_address,
+        "billing_postal_code": order.billing_postal_code,
+        "billing_national_code": order.billing_national_code,
+        "billing_mobile_number": order.billing_mobile_number,
+        "billing_first_name": order.billing_first_name,
+        "billing_last_name": order.billing_last_name,
+        "count": order.item_count,
+        "quantity": order.item_quantity,
+        "items_subtotal": order.items_subtotal,
+        "items_discount": order.items_discount,
+        "subtotal": order.items_subtotal,
+        "total_discount": order.items_discount,
+        "total": total,
+        "amount_paid": order.amount_paid,
+        "amount_outstanding": outstanding,
+        "is_paid": total > 0 and outstanding <= 0,
+        "is_payable": order.is_payable,
+        "items": [item_data(item) for item in order.items.all()],
+        "payments": [payment_data(payment, request) for payment in order.payments.all()],
+    }
+
+
+# --- output: the same shapes, declared for the OpenAPI schema --------------------------------
+
+
+class CustomerDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    mobile_number = serializers.CharField(allow_null=True)
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class MethodDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    image = ImageSerializer(allow_null=True)
+
+
+class PlaceDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
+class CityDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    pass
+
+
+class OrderItemSerializer(Serializer):
+    id = serializers.IntegerField()
+    product = serializers.IntegerField()
+    product_title = serializers.CharField(help_text="The product's current title.")
+    product_name = serializers.CharField(help_text="The product's current title (source alias).")
+    product_data = JSONObjectField(help_text="Snapshot of the product when the item was made.")
+    unit_price = serializers.IntegerField()
+    unit_discount = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    notes = serializers.CharField(allow_blank=True)
+    subtotal = serializers.IntegerField()
+    discount = serializers.IntegerField()
+    total = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return item_data(instance)
+
+
+class OrderPaymentSerializer(Serializer):
+    id = serializers.IntegerField()
+    payment_method_data = MethodDataSerializer(allow_null=True)
+    approved = serializers.BooleanField()
+    amount = serializers.IntegerField()
+    transaction_id = serializers.CharField(allow_blank=True)
+    notes = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return payment_data(instance, self.context.get("request"))
+
+
+class OrderSerializer(Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField(help_text="20 lowercase hex characters, never changes.")
+    status = serializers.ChoiceField(choices=Status.choices)
+    customer_data = CustomerDataSerializer(allow_null=True)
+    payment_method_data = MethodDataSerializer(allow_null=True)
+    shipping_method_data = MethodDataSerializer(allow_null=True)
+    shipping_cost = serializers.IntegerField()
+    notes = serializers.CharField(allow_null=True)
+    extra = JSONObjectField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    billing_country_data = PlaceDataSerializer(allow_null=True)
+    billing_state_data = PlaceDataSerializer(allow_null=True)
+    billing_city_data = CityDataSerializer(allow_null=True)
+    billing_address = serializers.CharField(allow_null=True)
+    billing_postal_code = serializers.CharField(allow_null=True)
+    billing_national_code = serializers.CharField(allow_null=True)
+    billing_mobile_number = serializers.CharField(allow_null=True)
+    billing_first_name = serializers.CharField(allow_null=True)
+    billing_last_name = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    items_subtotal = serializers.IntegerField()
+    items_discount = serializers.IntegerField()
+    subtotal = serializers.IntegerField()
+    total_discount = serializers.IntegerField()
+    total = serializers.IntegerField()
+    amount_paid = serializers.IntegerField()
+    amount_outstanding = serializers.IntegerField(help_text="Negative when overpaid.")
+    is_paid = serializers.BooleanField()
+    is_payable = serializers.BooleanField()
+    items = OrderItemSerializer(many=True)
+    payments = OrderPaymentSerializer(many=True)
+
+    def to_representation(self, instance):
+        return order_data(instance, self.context.get("request"))
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class NormalizedCharField(serializers.CharField):
+    """A text field run through one of the §8 normalisers (digits in any script -> ASCII)."""
+
+    def __init__(self, *, normalizer, **kwargs) -> None:
+        self.normalizer = normalizer
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return self.normalizer(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+def optional_text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=max_length, **kwargs
+    )
+
+
+class OrderWriteSerializer(Serializer):
+    """Writable order fields (SPEC §5); ids for relations. Feeds services.order_create/update."""
+
+    read_only_keys = frozenset(ORDER_RESPONSE_KEYS)
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    customer = RelatedIdField(
+        queryset=Customer._base_manager.all(),
+        usable=Customer.objects.all(),
+        unusable_message="User {id} is a staff member, not a customer.",
+        required=False,
+        allow_null=True,
+    )
+    payment_method = RelatedIdField(
+        queryset=PaymentMethod.objects.all(),
+        usable=PaymentMethod.objects.filter(is_active=True),
+        unusable_message="Payment method {id} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+    shipping_method = RelatedIdField(
+        queryset=ShippingMethod.objects.all(),
+        usable=ShippingMethod.objects.filter(is_active=True),
+        unusable_message="Shipping method {id} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+    shipping_cost = MoneyField(required=False)
+    notes = optional_text(MAX_NOTES)
+    extra = serializers.JSONField(required=False)
+    billing_country = RelatedIdField(queryset=Country.objects.all(), required=False, allow_null=True)
+    billing_state = RelatedIdField(queryset=State.objects.all(), required=False, allow_null=True)
+    billing_city = RelatedIdField(queryset=City.objects.all(), required=False, allow_null=True)
+    billing_address = optional_text(1_000)
+    billing_postal_code = NormalizedCharField(
+        normalizer=normalize_postal_code, required=False, allow_null=True, max_length=40
+    )
+    billing_national_code = NormalizedCharField(
+        normalizer=normalize_national_code, required=False, allow_null=True, max_length=40
+    )
+    billing_mobile_number = NormalizedCharField(
+        normalizer=normalize_mobile, required=False, allow_null=True, max_length=40
+    )
+    billing_first_name = optional_text(150)
+    billing_last_name = optional_text(150)
+
+    def validate_extra(self, value):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("`extra` must be a JSON object.")
+        if len(orjson.dumps(value)) > MAX_EXTRA_BYTES:
+            raise serializers.ValidationError(f"`extra` must be at most {MAX_EXTRA_BYTES} bytes.")
+        return value
+
+    def validate(self, attrs):
+        instance: Order | None = self.instance
+
+        def current(name: str):
+            if name in attrs:
+                return attrs[name]
+            return getattr(instance, name) if instance is not None else None
+
+        country, state, city = (
+            current("billing_country"),
+            current("billing_state"),
+            current("billing_city"),
+        )
+        errors: dict[str, list[str]] = {}
+        if state is not None and country is not None and state.country_id != country.pk:
+            errors["billing_state"] = [f"State {state.pk} is not in country {country.pk}."]
+        if city is not None and state is not None and city.state_id != state.pk:
+            errors["billing_city"] = [f"City {city.pk} is not in state {state.pk}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        for name in ("billing_address", "billing_first_name", "billing_last_name", "notes"):
+            if attrs.get(name) == "":
+                attrs[name] = None  # "absent values are null": an empty string is absent too
+        return attrs
+
+
+class OrderItemWriteSerializer(Serializer):
+    read_only_keys = frozenset(ITEM_RESPONSE_KEYS) - {"product"}
+
+    product = RelatedIdField(queryset=Product.objects.all())
+    unit_price = MoneyField(required=False)
+    unit_discount = MoneyField(required=False)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)
+
+    def validate(self, attrs):
+        item: OrderItem | None = self.instance
+        product = attrs.get("product", item.product if item else None)
+        if item is not None and "product" in attrs and attrs["product"].pk != item.product_id:
+            raise serializers.ValidationError(
+                {"product": ["An item's product cannot change; delete it and add a new item."]}
+            )
+        if item is None and not product.is_active:
+            raise serializers.ValidationError({"product": [f"Product {product.pk} is inactive."]})
+        unit_price = attrs.get("unit_price", item.unit_price if item else product.price)
+        unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
+        quantity = attrs.get("quantity", item.quantity if item else 1)
+        if unit_discount > unit_price:
+            raise serializers.ValidationError(
+                {"unit_discount": [f"Must not exceed unit_price ({unit_price})."]}
+            )
+        if unit_price * quantity > MAX_ORDER_AMOUNT:
+            raise serializers.ValidationError(
+                {"quantity": [f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}."]}
+            )
+        attrs.update(unit_price=unit_price, unit_discount=unit_discount, quantity=quantity)
+        return attrs
+
+
+class OrderPaymentWriteSerializer(Serializer):
+    read_only_keys = frozenset(PAYMENT_RESPONSE_KEYS)
+
+    payment_method = RelatedIdField(
+        queryset=PaymentMethod.objects.all(),
+        usable=PaymentMethod.objects.filter(is_active=True),
+        unusable_message="Payment method {id} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+    amount = MoneyField(min_value=1, max_value=MAX_PAYMENT)
+    approved = serializers.BooleanField(required=False)
+    transaction_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)

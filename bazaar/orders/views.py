@@ -1,0 +1,223 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from bazaar.accounts.codes import Block
+from bazaar.media.selectors import image_queryset
+from bazaar.media.serializers import image_data
+from bazaar.orders import selectors, services
+from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.serializers import (
+    OrderItemSerializer,
+    OrderItemWriteSerializer,
+    OrderPaymentSerializer,
+    OrderPaymentWriteSerializer,
+    OrderSerializer,
+    OrderWriteSerializer,
+    order_data,
+)
+
+ORDER_EXAMPLE = OpenApiExample(
+    "Order from the source documents",
+    request_only=True,
+    value={
+        "status": "new",
+        "customer": 1,
+        "payment_method": 1,
+        "shipping_method": 1,
+        "shipping_cost": 75000,
+        "notes": "Urgent delivery required",
+        "billing_first_name": "پدرام",
+        "billing_last_name": "زمانی",
+        "billing_address": "5411 Stokes Grove",
+        "billing_mobile_number": "09523296536",
+    },
+)
+
+
+class OrderResponseMixin:
+    """Write endpoints answer with the whole order, read through the one read path."""
+
+    def order_response(self, order_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+        order = selectors.order_get_for_api(order_id=order_id)
+        return Response(order_data(order, self.request), status=status_code)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=OrderWriteSerializer, responses={201: OrderSerializer}, examples=[ORDER_EXAMPLE]
+    ),
+    update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
+    partial_update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
+    destroy=extend_schema(responses={204: None}, description="Soft delete: status becomes `deleted`."),
+)
+class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
+    permission_block = Block.ORDERS
+    serializer_class = OrderSerializer
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return selectors.order_queryset_for_api()
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([order_data(order, request) for order in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(order_data(self.get_object(), request))
+
+    def create(self, request, *args, **kwargs):
+        serializer = OrderWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        order = services.order_create(data=serializer.validated_data)
+        return self.order_response(order.pk, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        order = self._order_row()
+        serializer = OrderWriteSerializer(
+            order,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        services.order_update(order_id=order.pk, data=serializer.validated_data)
+        return self.order_response(order.pk)
+
+    def destroy(self, request, *args, **kwargs):
+        services.order_soft_delete(order_id=self._order_row().pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _order_row(self) -> Order:
+        return _get_or_404(Order.objects.all(), self.kwargs["pk"])
+
+
+def _get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=int(pk))
+    except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist):
+        raise Http404 from None
+
+
+class OrderChildViewSet(
+    OrderResponseMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Rows that belong to one order (/api/orders/{order_pk}/items|payments/). A row id of
+    another order is a 404; writes answer with the whole order."""
+
+    ordering = ["id"]
+    ordering_fields = ["id", "created_at"]
+
+    def get_order(self) -> Order:
+        if not hasattr(self, "_order"):
+            self._order = _get_or_404(Order.objects.all(), self.kwargs["order_pk"])
+        return self._order
+
+    def filter_queryset(self, queryset):
+        return queryset  # a child list is small and fixed in order: by id
+
+    def get_object(self):
+        return _get_or_404(self.get_queryset(), self.kwargs["pk"])
+
+
+@extend_schema_view(
+    create=extend_schema(request=OrderItemWriteSerializer, responses={201: OrderSerializer}),
+    update=extend_schema(request=OrderItemWriteSerializer, responses=OrderSerializer),
+    partial_update=extend_schema(request=OrderItemWriteSerializer, responses=OrderSerializer),
+    destroy=extend_schema(responses={204: None}),
+)
+class OrderItemViewSet(OrderChildViewSet):
+    permission_block = Block.ORDER_ITEMS
+    serializer_class = OrderItemSerializer
+
+    def get_queryset(self):
+        return selectors.order_items_queryset().filter(order_id=self.get_order().pk)
+
+    def create(self, request, *args, **kwargs):
+        order = self.get_order()
+        serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        product = serializer.validated_data["product"]
+        services.item_add(
+            order_id=order.pk,
+            data=dict(serializer.validated_data),
+            product_image=_product_image(product, request),
+        )
+        return self.order_response(order.pk, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        item: OrderItem = self.get_object()
+        serializer = OrderItemWriteSerializer(
+            item, data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        services.item_update(
+            order_id=item.order_id, item_id=item.pk, data=dict(serializer.validated_data)
+        )
+        return self.order_response(item.order_id)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        item: OrderItem = self.get_object()
+        services.item_delete(order_id=item.order_id, item_id=item.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _product_image(product, request) -> dict | None:
+    """The product's image as the snapshot keeps it: the image structure without thumbnails,
+    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
+    if product.image_id is None:
+        return None
+    data = image_data(image_queryset().get(pk=product.image_id), request)
+    data.pop("thumbnails")
+    return data
+
+
+@extend_schema_view(
+    create=extend_schema(request=OrderPaymentWriteSerializer, responses={201: OrderSerializer}),
+    update=extend_schema(request=OrderPaymentWriteSerializer, responses=OrderSerializer),
+    partial_update=extend_schema(request=OrderPaymentWriteSerializer, responses=OrderSerializer),
+    destroy=extend_schema(responses={204: None}),
+)
+class OrderPaymentViewSet(OrderChildViewSet):
+    permission_block = Block.ORDER_PAYMENTS
+    serializer_class = OrderPaymentSerializer
+
+    def get_queryset(self):
+        return selectors.order_payments_queryset().filter(order_id=self.get_order().pk)
+
+    def create(self, request, *args, **kwargs):
+        order = self.get_order()
+        serializer = OrderPaymentWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.payment_add(order_id=order.pk, data=dict(serializer.validated_data))
+        return self.order_response(order.pk, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        payment: OrderPayment = self.get_object()
+        serializer = OrderPaymentWriteSerializer(
+            payment,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
+        )
+        serializer.is_valid(raise_exception=True)
+        services.payment_update(
+            order_id=payment.order_id, payment_id=payment.pk, data=dict(serializer.validated_data)
+        )
+        return self.order_response(payment.order_id)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        payment: OrderPayment = self.get_object()
+        services.payment_delete(order_id=payment.order_id, payment_id=payment.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
