@@ -321,7 +321,9 @@ class OrderWriteSerializer(Serializer):
     shipping_cost = MoneyField(required=False)
     notes = optional_text(MAX_NOTES)
     extra = serializers.JSONField(required=False)
-    billing_country = RelatedIdField(queryset=Country.objects.all(), required=False, allow_null=True)
+    billing_country = RelatedIdField(
+        queryset=Country.objects.all(), required=False, allow_null=True
+    )
     billing_state = RelatedIdField(queryset=State.objects.all(), required=False, allow_null=True)
     billing_city = RelatedIdField(queryset=City.objects.all(), required=False, allow_null=True)
     billing_address = optional_text(1_000)

@@ -50,7 +50,9 @@ class OrderResponseMixin:
     ),
     update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
     partial_update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
-    destroy=extend_schema(responses={204: None}, description="Soft delete: status becomes `deleted`."),
+    destroy=extend_schema(
+        responses={204: None}, description="Soft delete: status becomes `deleted`."
+    ),
 )
 class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
     permission_block = Block.ORDERS
@@ -153,7 +155,10 @@ class OrderItemViewSet(OrderChildViewSet):
     def update(self, request, *args, **kwargs):
         item: OrderItem = self.get_object()
         serializer = OrderItemWriteSerializer(
-            item, data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+            item,
+            data=request.data,
+            partial=kwargs.get("partial", False),
+            context={"request": request},
         )
         serializer.is_valid(raise_exception=True)
         services.item_update(

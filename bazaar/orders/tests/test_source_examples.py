@@ -49,7 +49,9 @@ def assert_shipping_method_data(data: dict, world) -> None:
     assert image["f"].endswith("/Fantasticheskie_kartinki_dlja_monitora_68_63.jpg")
     assert [t["size"] for t in image["thumbnails"]] == [64, 128, 512, 1080]
     for thumb in image["thumbnails"]:
-        assert re.search(rf"/thumbnails/\S+_thumbnail_{thumb['size']}x{thumb['size']}\.jpg$", thumb["f"])
+        assert re.search(
+            rf"/thumbnails/\S+_thumbnail_{thumb['size']}x{thumb['size']}\.jpg$", thumb["f"]
+        )
 
 
 def test_seed_000_create_order(admin_client, world, source_order_body):
@@ -93,7 +95,9 @@ def test_seed_000_create_order(admin_client, world, source_order_body):
 
 
 def test_seed_000_minimal_order_and_seed_002_empty_order(admin_client, world):
-    response = admin_client.post("/api/orders", {"customer": world.customer.pk, "notes": "Standard order"})
+    response = admin_client.post(
+        "/api/orders", {"customer": world.customer.pk, "notes": "Standard order"}
+    )
     assert response.status_code == 201
     assert response.json()["notes"] == "Standard order"
     empty = admin_client.post("/api/orders/", {}).json()
@@ -170,7 +174,12 @@ def test_seed_002_two_items_totals(admin_client, world, source_order_body):
     )  # fmt: skip
     admin_client.post(
         f"/api/orders/{order_id}/items/",
-        {"product": world.freshener.pk, "unit_price": 980000, "unit_discount": 80000, "quantity": 10},
+        {
+            "product": world.freshener.pk,
+            "unit_price": 980000,
+            "unit_discount": 80000,
+            "quantity": 10,
+        },
     )
     admin_client.post(
         f"/api/orders/{order_id}/payments/",
