@@ -60,8 +60,16 @@ class Order(Timestamped):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The default page and the filters a shop uses every day, each with the default order so
+        # that a page is an index range scan; trigram indexes for search are PostgreSQL-only and
+        # live in migration 0002.
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="order_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_created_idx"),
+            models.Index(
+                fields=["customer", "-created_at", "-id"], name="order_customer_created_idx"
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="order_updated_idx"),
         ]
 
     def __str__(self) -> str:

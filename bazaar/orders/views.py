@@ -7,6 +7,7 @@ from bazaar.accounts.codes import Block
 from bazaar.media.selectors import image_queryset
 from bazaar.media.serializers import image_data
 from bazaar.orders import selectors, services
+from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
 from bazaar.orders.models import Order, OrderItem, OrderPayment
 from bazaar.orders.serializers import (
     OrderItemSerializer,
@@ -57,7 +58,12 @@ class OrderResponseMixin:
 class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
     permission_block = Block.ORDERS
     serializer_class = OrderSerializer
+    filterset_class = OrderFilterSet
+    ordering_fields = ORDERING_FIELDS
     ordering = ["-created_at"]
+
+    def search_term_q(self, term: str):
+        return order_search_q(term)
 
     def get_queryset(self):
         return selectors.order_queryset_for_api()
@@ -68,7 +74,9 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         return self.get_paginated_response([order_data(order, request) for order in page])
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(order_data(self.get_object(), request))
+        # Not through the list's filters: a deleted order is still shown by id.
+        order = _get_or_404(self.get_queryset(), self.kwargs["pk"])
+        return Response(order_data(order, request))
 
     def create(self, request, *args, **kwargs):
         serializer = OrderWriteSerializer(data=request.data, context={"request": request})

@@ -1,0 +1,138 @@
+"""Reusable django-filter pieces for list endpoints (SPEC §2, §5): every bad value is a 400 that
+names its parameter; booleans take true/false/1/0 in any case; dates are read in TIME_ZONE."""
+
+from datetime import date, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_filters.fields import BaseCSVField
+
+MAX_ID = 2**63 - 1
+
+
+class StrictBooleanField(forms.Field):
+    default_error_messages = {"invalid": "Use true, false, 1 or 0."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in {"true", "1"}:
+            return True
+        if text in {"false", "0"}:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
+
+
+class StrictCSVField(BaseCSVField):
+    """Comma-separated values where every value must be present and valid (`1,,2` is a 400)."""
+
+    def clean(self, value):
+        if value is not None and any(part.strip() == "" for part in value):
+            raise forms.ValidationError("Empty value in the comma-separated list.", code="invalid")
+        return super().clean(value)
+
+
+class IdInFilter(django_filters.BaseInFilter, IdFilter):
+    """`customer_in=1,2,3`: every value must be an id."""
+
+    base_field_class = StrictCSVField
+
+
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """`status_in=new,hold`: every value must be a valid choice."""
+
+    base_field_class = StrictCSVField
+
+
+class IntegerBoundFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class HasValueFilter(django_filters.Filter):
+    """`has_x=true`: the field is set. For text fields "set" means not null and not empty."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, text: bool = False, **kwargs) -> None:
+        self.text = text
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        present = Q(**{f"{self.field_name}__isnull": False})
+        if self.text:
+            present &= ~Q(**{self.field_name: ""})
+        return qs.filter(present) if value else qs.exclude(present)
+
+
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class DateInZoneFilter(django_filters.DateFilter):
+    """`created_date=2025-12-27`: that whole day in TIME_ZONE, as an index-friendly range."""
+
+    def filter(self, qs: QuerySet, value: date | None) -> QuerySet:
+        if value is None:
+            return qs
+        start = _start_of_day(value)
+        end = _start_of_day(value + timedelta(days=1))
+        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+
+
+class MomentField(forms.Field):
+    """A date (`2025-12-27`) or an ISO datetime (`2025-12-27T18:17:09Z`, `...+03:30`, naive =
+    TIME_ZONE). Returns `(moment, date_only)`."""
+
+    default_error_messages = {
+        "invalid": "Use a date (YYYY-MM-DD) or an ISO 8601 datetime (YYYY-MM-DDTHH:MM[:SS][Z])."
+    }
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return _start_of_day(date.fromisoformat(text)), True
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment, False
+
+
+class MomentFilter(django_filters.Filter):
+    """`created_from` / `created_to`, inclusive; a date-only `_to` covers that whole day."""
+
+    field_class = MomentField
+
+    def __init__(self, *args, upper: bool = False, **kwargs) -> None:
+        self.upper = upper
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if value is None:
+            return qs
+        moment, date_only = value
+        if not self.upper:
+            return qs.filter(**{f"{self.field_name}__gte": moment})
+        if date_only:
+            return qs.filter(**{f"{self.field_name}__lt": moment + timedelta(days=1)})
+        return qs.filter(**{f"{self.field_name}__lte": moment})

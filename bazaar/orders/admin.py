@@ -1,0 +1,574 @@
+"""The staff admin for orders (SPEC §9): orders with their items and payments inline, under the
+same rules as the API.
+
+- Status moves go through `bazaar.orders.status` and are refused with the API's message.
+- Items can't change while the order is completed/refunded/deleted, payments while it is
+  deleted, and approving payments beyond the total is refused: the API's §5-§7 rules, checked in
+  the inline formsets so the admin shows them as form errors instead of failing on save.
+- Every check reads the order under the row lock the API's services take (the admin runs a save
+  in one transaction), and the stored totals are recomputed after the inlines are saved.
+- Search and filters mean what the API's `search` and filters mean (`order_search_q`).
+- The list never counts a million rows per page (`EstimatedCountPaginator`).
+"""
+
+import json
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError as APIValidationError
+
+from bazaar.accounts.validators import (
+    normalize_mobile,
+    normalize_national_code,
+    normalize_postal_code,
+)
+from bazaar.api.fields import MAX_MONEY
+from bazaar.media.selectors import image_queryset
+from bazaar.media.serializers import image_data
+from bazaar.orders.filters import order_search_q
+from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.serializers import MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
+from bazaar.orders.services import (
+    MAX_ORDER_AMOUNT,
+    order_refresh_totals,
+    order_soft_delete,
+    order_update,
+    product_snapshot,
+)
+from bazaar.orders.status import (
+    ITEMS_LOCKED,
+    PAYMENTS_LOCKED,
+    StatusError,
+    allowed_next,
+    check_initial_status,
+    check_transition,
+)
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that doesn't COUNT(*) a million rows on every page load.
+
+    On PostgreSQL it asks the planner how many rows the list's query returns (EXPLAIN: about a
+    millisecond, from the table statistics) and counts exactly only when that estimate is small,
+    where counting is cheap and an exact figure matters. So a big list shows an estimate ("about a
+    million orders"), a filtered list of a few thousand its exact count. SQLite has no row
+    estimate; it counts (its databases here are development-sized).
+    """
+
+    exact_up_to = 50_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql":
+            estimate = planner_row_estimate(queryset)
+            if estimate > self.exact_up_to:
+                return estimate
+        return queryset.count()
+
+
+def planner_row_estimate(queryset: QuerySet) -> int:
+    """PostgreSQL's estimate of the number of rows `queryset` returns."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def has_value_filter(field: str, title: str, *, text: bool = False) -> type[admin.SimpleListFilter]:
+    """A yes/no filter with the API's name and meaning: `?has_customer=true` in both places; for
+    text "has" means not null and not empty (SPEC §5)."""
+
+    class HasValue(admin.SimpleListFilter):
+        parameter_name = f"has_{field}"
+
+        def lookups(self, request, model_admin):
+            return [("true", _("Yes")), ("false", _("No"))]
+
+        def queryset(self, request, queryset):
+            present = Q(**{f"{field}__isnull": False})
+            if text:
+                present &= ~Q(**{field: ""})
+            if self.value() == "true":
+                return queryset.filter(present)
+            if self.value() == "false":
+                return queryset.exclude(present)
+            return queryset
+
+    HasValue.title = title
+    HasValue.__name__ = f"Has{field.title().replace('_', '')}Filter"
+    return HasValue
+
+
+def money(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+# --- the order form ------------------------------------------------------------------------------
+
+
+def _stored_order(order: Order) -> Order | None:
+    """The order as the database has it, locked until the admin's transaction ends: the same
+    row lock the API's writes take, so a check made here can't be raced past."""
+    if order.pk is None:
+        return None
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _normalized(normalizer, value: str | None) -> str | None:
+    return normalizer(value) if value else None
+
+
+class OrderAdminForm(forms.ModelForm):
+    # Wider than the stored 10-11 characters: staff may paste "+98 912 345 6789" or Persian
+    # digits; the value is normalised as the API does (SPEC §8).
+    billing_mobile_number = forms.CharField(
+        label=_("billing mobile number"), required=False, max_length=40, empty_value=None
+    )
+    billing_postal_code = forms.CharField(
+        label=_("billing postal code"), required=False, max_length=40, empty_value=None
+    )
+    billing_national_code = forms.CharField(
+        label=_("billing national code"), required=False, max_length=40, empty_value=None
+    )
+    shipping_cost = forms.IntegerField(label=_("shipping cost"), min_value=0, max_value=MAX_MONEY)
+    notes = forms.CharField(
+        label=_("notes"),
+        required=False,
+        max_length=MAX_NOTES,
+        empty_value=None,
+        widget=forms.Textarea,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "status" in self.fields:
+            self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
+                "statuses": ", ".join(allowed_next(self.instance.status)) or "—"
+            }
+
+    @cached_property
+    def stored(self) -> Order | None:
+        return _stored_order(self.instance)
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        try:
+            if self.stored is None:
+                check_initial_status(status)
+            else:
+                check_transition(self.stored.status, status)
+        except StatusError as exc:
+            raise ValidationError(str(exc), code="status") from None  # the API's message
+        return status
+
+    def clean_billing_mobile_number(self) -> str | None:
+        return _normalized(normalize_mobile, self.cleaned_data["billing_mobile_number"])
+
+    def clean_billing_postal_code(self) -> str | None:
+        return _normalized(normalize_postal_code, self.cleaned_data["billing_postal_code"])
+
+    def clean_billing_national_code(self) -> str | None:
+        return _normalized(normalize_national_code, self.cleaned_data["billing_national_code"])
+
+    def clean_extra(self) -> dict:
+        extra = self.cleaned_data.get("extra")
+        if extra is None:
+            return {}
+        if not isinstance(extra, dict):
+            raise ValidationError("`extra` must be a JSON object.")
+        return extra
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        country, state, city = (data.get(f"billing_{n}") for n in ("country", "state", "city"))
+        if state is not None and country is not None and state.country_id != country.pk:
+            self.add_error("billing_state", f"State {state.pk} is not in country {country.pk}.")
+        if city is not None and state is not None and city.state_id != state.pk:
+            self.add_error("billing_city", f"City {city.pk} is not in state {state.pk}.")
+        for name, label in (
+            ("payment_method", "Payment method"),
+            ("shipping_method", "Shipping method"),
+        ):
+            method = data.get(name)
+            if method is not None and name in self.changed_data and not method.is_active:
+                self.add_error(name, f"{label} {method.pk} is inactive.")
+        for name in ("billing_address", "billing_first_name", "billing_last_name"):
+            if data.get(name) == "":
+                data[name] = None  # "absent values are null", as in the API
+        return data
+
+
+# --- inlines -------------------------------------------------------------------------------------
+
+
+def _edited_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
+    """Forms that add, change or delete a row (blank extra forms and untouched rows are not)."""
+    return [f for f in formset.forms if f.has_changed() or formset._should_delete_form(f)]
+
+
+def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
+    """Forms for the rows the order will have after the save."""
+    return [
+        f
+        for f in formset.forms
+        if f.cleaned_data
+        and not formset._should_delete_form(f)
+        and (f.instance.pk is not None or f.has_changed())
+    ]
+
+
+class OrderItemForm(forms.ModelForm):
+    unit_price = forms.IntegerField(
+        label=_("unit price"),
+        required=False,
+        min_value=0,
+        max_value=MAX_MONEY,
+        help_text=_("Empty: the product's current price."),
+    )
+    unit_discount = forms.IntegerField(
+        label=_("unit discount"), min_value=0, max_value=MAX_MONEY, initial=0
+    )
+    quantity = forms.IntegerField(
+        label=_("quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "product" in self.fields:
+            # As in the API: an item's product can't change; delete the item and add another.
+            self.fields["product"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        product = data.get("product")
+        quantity = data.get("quantity")
+        if product is None or quantity is None:
+            return data
+        if self.instance.pk is None and not product.is_active:
+            self.add_error("product", f"Product {product.pk} is inactive.")
+        price = data.get("unit_price")
+        if price is None:
+            price = data["unit_price"] = product.price
+        if (data.get("unit_discount") or 0) > price:
+            self.add_error("unit_discount", f"Must not exceed unit_price ({price}).")
+        if price * quantity > MAX_ORDER_AMOUNT:
+            self.add_error("quantity", f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}.")
+        return data
+
+
+class OrderItemFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        order: Order = self.instance
+        stored = _stored_order(order)
+        if _edited_forms(self):
+            for status in (stored.status if stored else None, order.status):
+                if status in ITEMS_LOCKED:
+                    raise ValidationError(
+                        f"Items cannot be added, changed or removed while the order is '{status}'."
+                    )
+        kept = [f.cleaned_data for f in _kept_forms(self)]
+        items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
+        if (
+            sum(d["unit_price"] * d["quantity"] for d in kept) + order.shipping_cost
+            > MAX_ORDER_AMOUNT
+        ):
+            raise ValidationError(f"An order's total must not exceed {MAX_ORDER_AMOUNT}.")
+        # The payments inline, validated next, checks approvals against the total these items
+        # will make, not the stored one.
+        order._admin_items_total = items_total
+
+
+class OrderPaymentForm(forms.ModelForm):
+    amount = forms.IntegerField(label=_("amount"), min_value=1, max_value=MAX_PAYMENT)
+
+
+class OrderPaymentFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        order: Order = self.instance
+        stored = _stored_order(order)
+        if not _edited_forms(self):
+            return  # like the API, a change elsewhere never fails on payments already approved
+        for status in (stored.status if stored else None, order.status):
+            if status in PAYMENTS_LOCKED:
+                raise ValidationError(f"Payments cannot be changed while the order is '{status}'.")
+        items_total = getattr(
+            order, "_admin_items_total", order.items_subtotal - order.items_discount
+        )
+        total = items_total + order.shipping_cost
+        kept = _kept_forms(self)
+        approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
+        approved_before = stored.amount_paid if stored else 0
+        if approved > total and approved > approved_before:
+            settled = sum(
+                f.cleaned_data["amount"]
+                for f in kept
+                if f.cleaned_data.get("approved") and f.instance.pk and not f.has_changed()
+            )
+            raise ValidationError(
+                f"Approved payments ({approved}) would take amount_paid above the order total "
+                f"({total}): the outstanding amount is {max(total - settled, 0)}."
+            )
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    form = OrderItemForm
+    formset = OrderItemFormSet
+    extra = 0
+    autocomplete_fields = ("product",)
+    fields = (
+        "product",
+        "unit_price",
+        "unit_discount",
+        "quantity",
+        "notes",
+        "line_total",
+        "snapshot",
+    )
+    readonly_fields = ("line_total", "snapshot")
+
+    @admin.display(description=_("total"))
+    def line_total(self, item: OrderItem) -> str:
+        return money(item.total) if item.pk else "—"
+
+    @admin.display(description=_("product when ordered"))
+    def snapshot(self, item: OrderItem) -> str:
+        data = item.product_data or {}
+        if not data:
+            return "—"
+        return format_html(
+            '<span title="{}">{} · {}</span>',
+            json.dumps(data, ensure_ascii=False),
+            data.get("code", ""),
+            data.get("title", ""),
+        )
+
+
+class OrderPaymentInline(admin.TabularInline):
+    model = OrderPayment
+    form = OrderPaymentForm
+    formset = OrderPaymentFormSet
+    extra = 0
+    fields = ("payment_method", "amount", "approved", "transaction_id", "notes", "created_at")
+    readonly_fields = ("created_at",)
+
+
+# --- the order admin -----------------------------------------------------------------------------
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = OrderAdminForm
+    inlines = [OrderItemInline, OrderPaymentInline]  # items first: payments check their total
+
+    list_display = (
+        "id",
+        "key",
+        "status",
+        "customer_name",
+        "billing_name",
+        "item_count",
+        "total_amount",
+        "paid_amount",
+        "paid",
+        "created_at",
+    )
+    list_display_links = ("id", "key")
+    list_filter = (
+        "status",
+        "payment_method",
+        "shipping_method",
+        "billing_country",
+        "billing_state",
+        has_value_filter("customer", _("has customer")),
+        has_value_filter("notes", _("has notes"), text=True),
+        has_value_filter("billing_national_code", _("has national code"), text=True),
+        "created_at",
+    )
+    # The search box needs search_fields; what a term matches is get_search_results below.
+    search_fields = ("key",)
+    search_help_text = _(
+        "Every word must match one of: order id or customer id (exact), key (prefix), customer "
+        "name, e-mail, username or mobile, notes, billing names, mobile, country, state or city."
+    )
+    list_select_related = ("customer",)
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    autocomplete_fields = ("customer",)
+    actions = ["mark_deleted"]
+
+    readonly_fields = (
+        "key",
+        "item_count",
+        "item_quantity",
+        "subtotal_amount",
+        "discount_amount",
+        "total_amount",
+        "paid_amount",
+        "outstanding_amount",
+        "paid",
+        "payable",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("key", "status", "customer", "notes", "extra")}),
+        (
+            _("Payment and shipping"),
+            {"fields": ("payment_method", "shipping_method", "shipping_cost")},
+        ),
+        (
+            _("Billing"),
+            {
+                "fields": (
+                    ("billing_first_name", "billing_last_name"),
+                    ("billing_mobile_number", "billing_national_code"),
+                    ("billing_country", "billing_state", "billing_city"),
+                    "billing_address",
+                    "billing_postal_code",
+                )
+            },
+        ),
+        (
+            _("Totals"),
+            {
+                "fields": (
+                    ("item_count", "item_quantity"),
+                    ("subtotal_amount", "discount_amount", "total_amount"),
+                    ("paid_amount", "outstanding_amount"),
+                    ("paid", "payable"),
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    # --- list columns and read-only totals (the model's computed fields, SPEC §5) ----------------
+
+    @admin.display(description=_("customer"), ordering="customer__last_name")
+    def customer_name(self, order: Order) -> str:
+        if order.customer is None:
+            return "—"
+        return order.customer.full_name or order.customer.username
+
+    @admin.display(description=_("billing name"))
+    def billing_name(self, order: Order) -> str:
+        return " ".join(filter(None, [order.billing_first_name, order.billing_last_name])) or "—"
+
+    @admin.display(description=_("subtotal"))
+    def subtotal_amount(self, order: Order) -> str:
+        return money(order.subtotal)
+
+    @admin.display(description=_("total discount"))
+    def discount_amount(self, order: Order) -> str:
+        return money(order.total_discount)
+
+    @admin.display(description=_("total"))
+    def total_amount(self, order: Order) -> str:
+        return money(order.total)
+
+    @admin.display(description=_("amount paid"), ordering="amount_paid")
+    def paid_amount(self, order: Order) -> str:
+        return money(order.amount_paid)
+
+    @admin.display(description=_("amount outstanding"))
+    def outstanding_amount(self, order: Order) -> str:
+        return money(order.amount_outstanding)
+
+    @admin.display(description=_("paid"), boolean=True)
+    def paid(self, order: Order) -> bool:
+        return order.is_paid
+
+    @admin.display(description=_("payable"), boolean=True)
+    def payable(self, order: Order) -> bool:
+        return order.is_payable
+
+    # --- search: the API's `search` parameter ---------------------------------------------------
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        for term in search_term.replace("\x00", "").split()[:10]:
+            queryset = queryset.filter(order_search_q(term))
+        return queryset, False  # subqueries, no joins: no duplicate rows
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        # Orders are never hard-deleted (SPEC §5); "Mark as deleted" moves them through the rules.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
+        if not change:
+            obj.save()
+            return
+        # Through the API's write path (one place for future hooks such as order events); the
+        # form already ran the same checks under the same lock, so this cannot refuse.
+        order_update(order_id=obj.pk, data={name: getattr(obj, name) for name in form.changed_data})
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not OrderItem:
+            super().save_formset(request, form, formset, change)
+            return
+        items = formset.save(commit=False)
+        for item in formset.deleted_objects:
+            item.delete()
+        for item in items:
+            if item.pk is None:  # the snapshot is taken once, when the item is made (SPEC §6)
+                item.product_data = product_snapshot(
+                    item.product, image=_snapshot_image(item.product, request)
+                )
+            item.save()
+        formset.save_m2m()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        order_refresh_totals(order=form.instance)
+
+    @admin.action(description=_("Mark selected orders as deleted"), permissions=["change"])
+    def mark_deleted(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done, refused = 0, []
+        for order_id in queryset.values_list("pk", flat=True):
+            try:
+                order_soft_delete(order_id=order_id)
+                done += 1
+            except APIValidationError as exc:
+                refused.append(f"#{order_id}: {exc.detail['status'][0]}")
+        if done:
+            self.message_user(request, _("%(count)d orders marked as deleted.") % {"count": done})
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+
+def _snapshot_image(product, request: HttpRequest) -> dict[str, Any] | None:
+    """The product's image as an item snapshot keeps it: as the API's item_add does, the image
+    structure without thumbnails (source 001)."""
+    if product.image_id is None:
+        return None
+    data = image_data(image_queryset().get(pk=product.image_id), request)
+    data.pop("thumbnails")
+    return data

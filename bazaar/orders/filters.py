@@ -1,0 +1,121 @@
+"""The order list's filters and search (SPEC §5 "List parameters", source 002)."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from bazaar.api.filtersets import (
+    MAX_ID,
+    ChoiceInFilter,
+    DateInZoneFilter,
+    HasValueFilter,
+    IdFilter,
+    IdInFilter,
+    IntegerBoundFilter,
+    MomentFilter,
+)
+from bazaar.customers.models import Customer
+from bazaar.geo.models import City, Country, State
+from bazaar.orders.models import Order
+from bazaar.orders.status import Status
+
+ORDERING_FIELDS = [
+    "id",
+    "status",
+    "customer__id",
+    "customer__username",
+    "customer__first_name",
+    "customer__last_name",
+    "shipping_cost",
+    "created_at",
+    "updated_at",
+]
+
+ORDER_TEXT_FIELDS = [
+    "notes",
+    "billing_first_name",
+    "billing_last_name",
+    "billing_mobile_number",
+]
+CUSTOMER_TEXT_FIELDS = ["first_name", "last_name", "email", "username", "mobile_number"]
+
+
+def _icontains(fields: list[str], term: str) -> Q:
+    q = Q()
+    for field in fields:
+        q |= Q(**{f"{field}__icontains": term})
+    return q
+
+
+def order_search_q(term: str) -> Q:
+    """One search term: id and customer id exactly (when an integer), key by prefix, and the
+    text fields by case-insensitive contains.
+
+    Matches on related rows are written as `customer_id IN (SELECT ...)` rather than joins, so
+    that PostgreSQL can combine one index scan per field (trigram indexes, see migrations)
+    instead of scanning every order."""
+    q = Q(key__startswith=term.lower()) | _icontains(ORDER_TEXT_FIELDS, term)
+    if term.isdigit() and int(term) <= MAX_ID:
+        q |= Q(id=int(term)) | Q(customer_id=int(term))
+    q |= Q(
+        customer_id__in=Customer.objects.filter(_icontains(CUSTOMER_TEXT_FIELDS, term)).values("pk")
+    )
+    q |= Q(billing_country_id__in=Country.objects.filter(name__icontains=term).values("pk"))
+    q |= Q(billing_state_id__in=State.objects.filter(name__icontains=term).values("pk"))
+    q |= Q(billing_city_id__in=City.objects.filter(name__icontains=term).values("pk"))
+    return q
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    status_in = ChoiceInFilter(field_name="status", choices=Status.choices)
+
+    payment_method = IdFilter(field_name="payment_method_id")
+    payment_method_in = IdInFilter(field_name="payment_method_id")
+    shipping_method = IdFilter(field_name="shipping_method_id")
+    shipping_method_in = IdInFilter(field_name="shipping_method_id")
+    billing_country = IdFilter(field_name="billing_country_id")
+    billing_state = IdFilter(field_name="billing_state_id")
+    billing_city = IdFilter(field_name="billing_city_id")
+    billing_country_in = IdInFilter(field_name="billing_country_id")
+    billing_state_in = IdInFilter(field_name="billing_state_id")
+    billing_city_in = IdInFilter(field_name="billing_city_id")
+    customer = IdFilter(field_name="customer_id")
+    customer_in = IdInFilter(field_name="customer_id")
+
+    shipping_cost_min = IntegerBoundFilter(field_name="shipping_cost", lookup_expr="gte")
+    shipping_cost_max = IntegerBoundFilter(field_name="shipping_cost", lookup_expr="lte")
+    id_min = IntegerBoundFilter(field_name="id", lookup_expr="gte")
+    id_max = IntegerBoundFilter(field_name="id", lookup_expr="lte")
+
+    has_notes = HasValueFilter(field_name="notes", text=True)
+    has_customer = HasValueFilter(field_name="customer")
+    has_payment_method = HasValueFilter(field_name="payment_method")
+    has_shipping_method = HasValueFilter(field_name="shipping_method")
+    has_billing_country = HasValueFilter(field_name="billing_country")
+    has_billing_state = HasValueFilter(field_name="billing_state")
+    has_billing_city = HasValueFilter(field_name="billing_city")
+    has_billing_address = HasValueFilter(field_name="billing_address", text=True)
+    has_billing_postal_code = HasValueFilter(field_name="billing_postal_code", text=True)
+    has_billing_national_code = HasValueFilter(field_name="billing_national_code", text=True)
+    has_billing_mobile_number = HasValueFilter(field_name="billing_mobile_number", text=True)
+    has_billing_first_name = HasValueFilter(field_name="billing_first_name", text=True)
+    has_billing_last_name = HasValueFilter(field_name="billing_last_name", text=True)
+
+    created_date = DateInZoneFilter(field_name="created_at")
+    updated_date = DateInZoneFilter(field_name="updated_at")
+    created_from = MomentFilter(field_name="created_at")
+    created_to = MomentFilter(field_name="created_at", upper=True)
+    updated_from = MomentFilter(field_name="updated_at")
+    updated_to = MomentFilter(field_name="updated_at", upper=True)
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Deleted orders are left out unless `status` or `status_in` asks for them."""
+        data = self.form.cleaned_data
+        asked = {data.get("status")} | set(data.get("status_in") or [])
+        if Status.DELETED not in asked:
+            queryset = queryset.exclude(status=Status.DELETED)
+        return super().filter_queryset(queryset)
