@@ -20,3 +20,33 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.code})"
+
+
+class ProductOptionGroup(models.Model):
+    """A choice a buyer makes for a product, e.g. "رنگ" (colour); SPEC §11."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=100)
+    required = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.name}"
+
+
+class ProductOptionValue(models.Model):
+    """One value of a group with its integer price delta (may be negative)."""
+
+    group = models.ForeignKey(ProductOptionGroup, on_delete=models.CASCADE, related_name="values")
+    name = models.CharField(max_length=100)
+    price_delta = models.BigIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.price_delta:+})"

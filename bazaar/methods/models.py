@@ -24,3 +24,23 @@ class PaymentMethod(Method):
 
 class ShippingMethod(Method):
     pass
+
+
+class Branch(models.Model):
+    """A shop branch where customers pick orders up (delivery_method "pickup", SPEC §11)."""
+
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=32, unique=True)
+    address = models.TextField(blank=True, default="")
+    city = models.ForeignKey(
+        "geo.City", on_delete=models.PROTECT, null=True, blank=True, related_name="branches"
+    )
+    mobile_number = models.CharField(max_length=11, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "branches"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

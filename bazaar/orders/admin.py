@@ -25,6 +25,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from bazaar.accounts.validators import (
@@ -138,18 +139,11 @@ def _normalized(normalizer, value: str | None) -> str | None:
 class OrderAdminForm(forms.ModelForm):
     # Wider than the stored 10-11 characters: staff may paste "+98 912 345 6789" or Persian
     # digits; the value is normalised as the API does (SPEC §8).
-    billing_mobile_number = forms.CharField(
-        label=_("billing mobile number"), required=False, max_length=40, empty_value=None
-    )
-    billing_postal_code = forms.CharField(
-        label=_("billing postal code"), required=False, max_length=40, empty_value=None
-    )
-    billing_national_code = forms.CharField(
-        label=_("billing national code"), required=False, max_length=40, empty_value=None
-    )
-    shipping_cost = forms.IntegerField(label=_("shipping cost"), min_value=0, max_value=MAX_MONEY)
+    billing_mobile_number = forms.CharField(required=False, max_length=40, empty_value=None)
+    billing_postal_code = forms.CharField(required=False, max_length=40, empty_value=None)
+    billing_national_code = forms.CharField(required=False, max_length=40, empty_value=None)
+    shipping_cost = forms.IntegerField(min_value=0, max_value=MAX_MONEY)
     notes = forms.CharField(
-        label=_("notes"),
         required=False,
         max_length=MAX_NOTES,
         empty_value=None,
@@ -236,18 +230,13 @@ def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
 
 class OrderItemForm(forms.ModelForm):
     unit_price = forms.IntegerField(
-        label=_("unit price"),
         required=False,
         min_value=0,
         max_value=MAX_MONEY,
         help_text=_("Empty: the product's current price."),
     )
-    unit_discount = forms.IntegerField(
-        label=_("unit discount"), min_value=0, max_value=MAX_MONEY, initial=0
-    )
-    quantity = forms.IntegerField(
-        label=_("quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
-    )
+    unit_discount = forms.IntegerField(min_value=0, max_value=MAX_MONEY, initial=0)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -289,7 +278,7 @@ class OrderItemFormSet(BaseInlineFormSet):
         kept = [f.cleaned_data for f in _kept_forms(self)]
         items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
         if (
-            sum(d["unit_price"] * d["quantity"] for d in kept) + order.shipping_cost
+            sum(d["unit_price"] * d["quantity"] for d in kept) + (order.shipping_cost or 0)
             > MAX_ORDER_AMOUNT
         ):
             raise ValidationError(f"An order's total must not exceed {MAX_ORDER_AMOUNT}.")
@@ -299,7 +288,7 @@ class OrderItemFormSet(BaseInlineFormSet):
 
 
 class OrderPaymentForm(forms.ModelForm):
-    amount = forms.IntegerField(label=_("amount"), min_value=1, max_value=MAX_PAYMENT)
+    amount = forms.IntegerField(min_value=1, max_value=MAX_PAYMENT)
 
 
 class OrderPaymentFormSet(BaseInlineFormSet):
@@ -317,7 +306,7 @@ class OrderPaymentFormSet(BaseInlineFormSet):
         items_total = getattr(
             order, "_admin_items_total", order.items_subtotal - order.items_discount
         )
-        total = items_total + order.shipping_cost
+        total = items_total + (order.shipping_cost or 0)
         kept = _kept_forms(self)
         approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
         approved_before = stored.amount_paid if stored else 0
@@ -389,8 +378,6 @@ class OrderAdmin(admin.ModelAdmin):
         "key",
         "status",
         "customer_name",
-        "billing_name",
-        "item_count",
         "total_amount",
         "paid_amount",
         "paid",
@@ -475,10 +462,6 @@ class OrderAdmin(admin.ModelAdmin):
             return "—"
         return order.customer.full_name or order.customer.username
 
-    @admin.display(description=_("billing name"))
-    def billing_name(self, order: Order) -> str:
-        return " ".join(filter(None, [order.billing_first_name, order.billing_last_name])) or "—"
-
     @admin.display(description=_("subtotal"))
     def subtotal_amount(self, order: Order) -> str:
         return money(order.subtotal)
@@ -559,7 +542,10 @@ class OrderAdmin(admin.ModelAdmin):
             except APIValidationError as exc:
                 refused.append(f"#{order_id}: {exc.detail['status'][0]}")
         if done:
-            self.message_user(request, _("%(count)d orders marked as deleted.") % {"count": done})
+            message = ngettext(
+                "%(count)d order marked as deleted.", "%(count)d orders marked as deleted.", done
+            )
+            self.message_user(request, message % {"count": done})
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
 

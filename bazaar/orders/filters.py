@@ -15,7 +15,7 @@ from bazaar.api.filtersets import (
 )
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
-from bazaar.orders.models import Order
+from bazaar.orders.models import DeliveryMethod, Order
 from bazaar.orders.status import Status
 
 ORDERING_FIELDS = [
@@ -35,6 +35,10 @@ ORDER_TEXT_FIELDS = [
     "billing_first_name",
     "billing_last_name",
     "billing_mobile_number",
+    "billing_email",
+    "shipping_first_name",
+    "shipping_last_name",
+    "shipping_mobile_number",
 ]
 CUSTOMER_TEXT_FIELDS = ["first_name", "last_name", "email", "username", "mobile_number"]
 
@@ -100,6 +104,20 @@ class OrderFilterSet(django_filters.FilterSet):
     has_billing_mobile_number = HasValueFilter(field_name="billing_mobile_number", text=True)
     has_billing_first_name = HasValueFilter(field_name="billing_first_name", text=True)
     has_billing_last_name = HasValueFilter(field_name="billing_last_name", text=True)
+
+    # SPEC §11: the shipping twins of the billing filters, delivery and pickup.
+    shipping_country = IdFilter(field_name="shipping_country_id")
+    shipping_state = IdFilter(field_name="shipping_state_id")
+    shipping_city = IdFilter(field_name="shipping_city_id")
+    shipping_country_in = IdInFilter(field_name="shipping_country_id")
+    shipping_state_in = IdInFilter(field_name="shipping_state_id")
+    shipping_city_in = IdInFilter(field_name="shipping_city_id")
+    delivery_method = django_filters.ChoiceFilter(choices=DeliveryMethod.choices)
+    pickup_branch = IdFilter(field_name="pickup_branch_id")
+    pickup_branch_in = IdInFilter(field_name="pickup_branch_id")
+    has_shipping_address = HasValueFilter(field_name="shipping_address", text=True)
+    has_billing_email = HasValueFilter(field_name="billing_email", text=True)
+    has_pickup_branch = HasValueFilter(field_name="pickup_branch")
 
     created_date = DateInZoneFilter(field_name="created_at")
     updated_date = DateInZoneFilter(field_name="updated_at")

@@ -6,8 +6,13 @@ from bazaar.api.models import Timestamped
 from bazaar.catalog.models import Product
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
-from bazaar.methods.models import PaymentMethod, ShippingMethod
+from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 from bazaar.orders.status import NOT_PAYABLE, Status
+
+
+class DeliveryMethod(models.TextChoices):
+    SHIPPING = "shipping"
+    PICKUP = "pickup"
 
 
 def new_order_key() -> str:
@@ -45,6 +50,32 @@ class Order(Timestamped):
     billing_mobile_number = models.CharField(max_length=11, null=True, blank=True)
     billing_first_name = models.CharField(max_length=150, null=True, blank=True)
     billing_last_name = models.CharField(max_length=150, null=True, blank=True)
+    # A guest order's contact (no customer); SPEC §11.
+    billing_email = models.EmailField(null=True, blank=True)
+
+    # Delivery: shipped to the receiver below, or picked up at a branch (SPEC §11).
+    delivery_method = models.CharField(
+        max_length=16, choices=DeliveryMethod.choices, default=DeliveryMethod.SHIPPING
+    )
+    pickup_branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    shipping_first_name = models.CharField(max_length=150, null=True, blank=True)
+    shipping_last_name = models.CharField(max_length=150, null=True, blank=True)
+    shipping_mobile_number = models.CharField(max_length=11, null=True, blank=True)
+    shipping_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    shipping_state = models.ForeignKey(
+        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    shipping_city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    shipping_address = models.TextField(null=True, blank=True)
+    shipping_postal_code = models.CharField(max_length=10, null=True, blank=True)
+    shipping_latitude = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
+    shipping_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     # Totals of the order's rows, kept in the order row and rewritten by
     # services.order_refresh_totals in the same transaction as every item or payment write
@@ -106,8 +137,11 @@ class Order(Timestamped):
 class OrderItem(Timestamped):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
-    # What the product was when the item was made; never rewritten afterwards.
+    # What the product was when the item was made (with the chosen options); never rewritten.
     product_data = models.JSONField(default=dict)
+    # Ids of the chosen option values. Plain ids, not a relation: the catalog may replace a
+    # product's options later, and the item keeps what was chosen (named in product_data).
+    options = models.JSONField(default=list, blank=True)
     unit_price = models.BigIntegerField()
     unit_discount = models.BigIntegerField(default=0)
     quantity = models.PositiveIntegerField(default=1)

@@ -25,6 +25,10 @@ def order_queryset_for_api() -> QuerySet[Order]:
         "billing_country",
         "billing_state",
         "billing_city",
+        "pickup_branch",
+        "shipping_country",
+        "shipping_state",
+        "shipping_city",
     ).prefetch_related(
         Prefetch("items", queryset=order_items_queryset()),
         Prefetch("payments", queryset=order_payments_queryset()),

@@ -4,6 +4,7 @@ images is the API's hottest path, and DRF's generic field machinery would domina
 output serializer classes below describe the very same shapes for the OpenAPI schema, and a test
 checks that both agree on every key."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
@@ -19,13 +20,13 @@ from bazaar.accounts.validators import (
 from bazaar.api.fields import MoneyField, StrictIntegerField
 from bazaar.api.relations import RelatedIdField
 from bazaar.api.serializers import Serializer, iso_utc
-from bazaar.catalog.models import Product
+from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.media.serializers import ImageSerializer, image_data
-from bazaar.methods.models import PaymentMethod, ShippingMethod
-from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.services import MAX_ORDER_AMOUNT
+from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
 from bazaar.orders.status import Status
 
 MAX_NOTES = 5_000
@@ -40,11 +41,16 @@ ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     "billing_national_code", "billing_mobile_number", "billing_first_name", "billing_last_name",
     "count", "quantity", "items_subtotal", "items_discount", "subtotal", "total_discount", "total",
     "amount_paid", "amount_outstanding", "is_paid", "is_payable", "items", "payments",
+    # SPEC §11
+    "billing_email", "delivery_method", "pickup_branch_data", "shipping_first_name",
+    "shipping_last_name", "shipping_mobile_number", "shipping_country_data", "shipping_state_data",
+    "shipping_city_data", "shipping_address", "shipping_postal_code", "shipping_latitude",
+    "shipping_longitude",
 )  # fmt: skip
 ITEM_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "product", "product_title", "product_name", "product_data", "unit_price",
     "unit_discount", "quantity", "notes", "subtotal", "discount", "total", "created_at",
-    "updated_at",
+    "updated_at", "options",
 )  # fmt: skip
 PAYMENT_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "payment_method_data", "approved", "amount", "transaction_id", "notes", "created_at",
@@ -103,7 +109,16 @@ def item_data(item: OrderItem) -> dict[str, Any]:
         "total": subtotal - discount,
         "created_at": iso_utc(item.created_at),
         "updated_at": iso_utc(item.updated_at),
+        "options": item.options,
     }
+
+
+def branch_data(branch: Branch | None) -> dict[str, Any] | None:
+    return None if branch is None else {"id": branch.pk, "name": branch.name, "code": branch.code}
+
+
+def _coordinate(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def payment_data(payment: OrderPayment, request) -> dict[str, Any]:
@@ -157,6 +172,19 @@ def order_data(order: Order, request) -> dict[str, Any]:
         "is_payable": order.is_payable,
         "items": [item_data(item) for item in order.items.all()],
         "payments": [payment_data(payment, request) for payment in order.payments.all()],
+        "billing_email": order.billing_email,
+        "delivery_method": order.delivery_method,
+        "pickup_branch_data": branch_data(order.pickup_branch),
+        "shipping_first_name": order.shipping_first_name,
+        "shipping_last_name": order.shipping_last_name,
+        "shipping_mobile_number": order.shipping_mobile_number,
+        "shipping_country_data": place_data(order.shipping_country),
+        "shipping_state_data": place_data(order.shipping_state),
+        "shipping_city_data": city_data(order.shipping_city),
+        "shipping_address": order.shipping_address,
+        "shipping_postal_code": order.shipping_postal_code,
+        "shipping_latitude": _coordinate(order.shipping_latitude),
+        "shipping_longitude": _coordinate(order.shipping_longitude),
     }
 
 
@@ -189,6 +217,12 @@ class CityDataSerializer(Serializer):
     name = serializers.CharField()
 
 
+class BranchDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.JSONField):
     pass
@@ -209,6 +243,9 @@ class OrderItemSerializer(Serializer):
     total = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    options = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the chosen option values."
+    )
 
     def to_representation(self, instance):
         return item_data(instance)
@@ -262,6 +299,19 @@ class OrderSerializer(Serializer):
     is_payable = serializers.BooleanField()
     items = OrderItemSerializer(many=True)
     payments = OrderPaymentSerializer(many=True)
+    billing_email = serializers.EmailField(allow_null=True)
+    delivery_method = serializers.ChoiceField(choices=DeliveryMethod.choices)
+    pickup_branch_data = BranchDataSerializer(allow_null=True)
+    shipping_first_name = serializers.CharField(allow_null=True)
+    shipping_last_name = serializers.CharField(allow_null=True)
+    shipping_mobile_number = serializers.CharField(allow_null=True)
+    shipping_country_data = PlaceDataSerializer(allow_null=True)
+    shipping_state_data = PlaceDataSerializer(allow_null=True)
+    shipping_city_data = CityDataSerializer(allow_null=True)
+    shipping_address = serializers.CharField(allow_null=True)
+    shipping_postal_code = serializers.CharField(allow_null=True)
+    shipping_latitude = serializers.FloatField(allow_null=True)
+    shipping_longitude = serializers.FloatField(allow_null=True)
 
     def to_representation(self, instance):
         return order_data(instance, self.context.get("request"))
@@ -291,19 +341,215 @@ def optional_text(max_length: int, **kwargs) -> serializers.CharField:
     )
 
 
-class OrderWriteSerializer(Serializer):
-    """Writable order fields (SPEC §5); ids for relations. Feeds services.order_create/update."""
+def mobile_field() -> NormalizedCharField:
+    return NormalizedCharField(
+        normalizer=normalize_mobile, required=False, allow_null=True, max_length=40
+    )
 
-    read_only_keys = frozenset(ORDER_RESPONSE_KEYS)
 
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    customer = RelatedIdField(
-        queryset=Customer._base_manager.all(),
-        usable=Customer.objects.all(),
-        unusable_message="User {id} is a staff member, not a customer.",
+def postal_code_field() -> NormalizedCharField:
+    return NormalizedCharField(
+        normalizer=normalize_postal_code, required=False, allow_null=True, max_length=40
+    )
+
+
+def coordinate_field(limit: int) -> serializers.DecimalField:
+    # JSON numbers with 6 decimals kept; more decimals are rounded, not refused.
+    return serializers.DecimalField(
+        max_digits=9 if limit == 90 else 10,
+        decimal_places=6,
+        min_value=Decimal(-limit),
+        max_value=Decimal(limit),
+        rounding=ROUND_HALF_UP,
         required=False,
         allow_null=True,
     )
+
+
+class InlineCustomerSerializer(Serializer):
+    """SPEC §11: a customer given inline, matched by normalised mobile number or created."""
+
+    mobile_number = NormalizedCharField(normalizer=normalize_mobile, max_length=40)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class CustomerReferenceField(serializers.Field):
+    """`customer`: an id (SPEC §5) or an inline object (SPEC §11)."""
+
+    def __init__(self, **kwargs) -> None:
+        self.by_id = RelatedIdField(
+            queryset=Customer._base_manager.all(),
+            usable=Customer.objects.all(),
+            unusable_message="User {id} is a staff member, not a customer.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            inline = InlineCustomerSerializer(data=data)
+            inline.is_valid(raise_exception=True)
+            return dict(inline.validated_data)
+        return self.by_id.to_internal_value(data)
+
+    def to_representation(self, value):
+        return value.pk
+
+
+BILLING_TO_SHIPPING = {
+    "billing_first_name": "shipping_first_name",
+    "billing_last_name": "shipping_last_name",
+    "billing_mobile_number": "shipping_mobile_number",
+    "billing_country": "shipping_country",
+    "billing_state": "shipping_state",
+    "billing_city": "shipping_city",
+    "billing_address": "shipping_address",
+    "billing_postal_code": "shipping_postal_code",
+}
+SHIPPING_ADDRESS_FIELDS = (*BILLING_TO_SHIPPING.values(), "shipping_latitude", "shipping_longitude")
+TEXT_FIELDS = (
+    "notes", "billing_address", "billing_first_name", "billing_last_name", "billing_email",
+    "shipping_address", "shipping_first_name", "shipping_last_name",
+)  # fmt: skip
+
+
+def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptionValue]:
+    """The chosen option values of a product: at most one per group, every required group
+    chosen, values of this product only (SPEC §11). Raises a ValidationError on `options`."""
+    groups = list(product.options.prefetch_related("values"))
+    values = {value.pk: value for group in groups for value in group.values.all()}
+    errors: list[str] = []
+    chosen: list[ProductOptionValue] = []
+    for value_id in value_ids:
+        if value_id not in values:
+            errors.append(f"Option value {value_id} is not an option of product {product.pk}.")
+        else:
+            chosen.append(values[value_id])
+    per_group: dict[int, int] = {}
+    for value in chosen:
+        per_group[value.group_id] = per_group.get(value.group_id, 0) + 1
+    for group in groups:
+        if per_group.get(group.pk, 0) > 1:
+            errors.append(f"Choose at most one value of '{group.name}'.")
+        if group.required and not per_group.get(group.pk):
+            errors.append(f"'{group.name}' is required: choose one of its values.")
+    if errors:
+        raise serializers.ValidationError({"options": errors})
+    return chosen
+
+
+class OrderItemWriteSerializer(Serializer):
+    """An item: on /api/orders/{id}/items/ (SPEC §6) and inline in an order (SPEC §11)."""
+
+    read_only_keys = frozenset(ITEM_RESPONSE_KEYS) - {"product", "options"}
+
+    product = RelatedIdField(queryset=Product.objects.all())
+    unit_price = MoneyField(required=False)
+    unit_discount = MoneyField(required=False)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)
+    options = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=50,
+        help_text="Ids of the chosen option values: one per group, every required group.",
+    )
+
+    def resolve_product(self, attrs) -> Product:
+        return attrs["product"]
+
+    def validate(self, attrs):
+        item: OrderItem | None = self.instance
+        product = attrs.get("product") or item.product
+        if item is not None and "product" in attrs and attrs["product"].pk != item.product_id:
+            raise serializers.ValidationError(
+                {"product": ["An item's product cannot change; delete it and add a new item."]}
+            )
+        if item is not None and "options" in attrs and attrs["options"] != item.options:
+            raise serializers.ValidationError(
+                {"options": ["An item's options cannot change; delete it and add a new item."]}
+            )
+        if item is None:
+            if not product.is_active:
+                raise serializers.ValidationError(
+                    {"product": [f"Product {product.pk} is inactive."]}
+                )
+            chosen = resolve_options(product, attrs.get("options", []))
+            attrs["options"] = chosen
+            catalog_price = product.price + sum(value.price_delta for value in chosen)
+        else:
+            attrs.pop("options", None)
+            catalog_price = item.unit_price
+        unit_price = attrs.get("unit_price", catalog_price)
+        unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
+        quantity = attrs.get("quantity", item.quantity if item else 1)
+        if unit_discount > unit_price:
+            raise serializers.ValidationError(
+                {"unit_discount": [f"Must not exceed unit_price ({unit_price})."]}
+            )
+        if unit_price * quantity > MAX_ORDER_AMOUNT:
+            raise serializers.ValidationError(
+                {"quantity": [f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}."]}
+            )
+        attrs.update(
+            product=product, unit_price=unit_price, unit_discount=unit_discount, quantity=quantity
+        )
+        return attrs
+
+
+class InlineItemSerializer(OrderItemWriteSerializer):
+    """An item inside `POST /api/orders/`: the product by `product` id or `product_code` (SKU)."""
+
+    product = RelatedIdField(queryset=Product.objects.all(), required=False)
+    product_code = serializers.CharField(required=False, max_length=64)
+
+    def validate(self, attrs):
+        code = attrs.pop("product_code", None)
+        if ("product" in attrs) == (code is not None):
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        "Give exactly one of `product` (id) or `product_code` (SKU)."
+                    ]
+                }
+            )
+        if code is not None:
+            product = Product.objects.filter(code=code).first()
+            if product is None:
+                raise serializers.ValidationError(
+                    {"product_code": [f"No product with code {code!r}."]}
+                )
+            attrs["product"] = product
+        return super().validate(attrs)
+
+
+class OrderPaymentWriteSerializer(Serializer):
+    read_only_keys = frozenset(PAYMENT_RESPONSE_KEYS)
+
+    payment_method = RelatedIdField(
+        queryset=PaymentMethod.objects.all(),
+        usable=PaymentMethod.objects.filter(is_active=True),
+        unusable_message="Payment method {id} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+    amount = MoneyField(min_value=1, max_value=MAX_PAYMENT)
+    approved = serializers.BooleanField(required=False)
+    transaction_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)
+
+
+class OrderWriteSerializer(Serializer):
+    """Writable order fields (SPEC §5, §11); ids for relations. Feeds services.order_create/update.
+
+    On create, `items` and `payments` may come inline and `customer` may be an object; the whole
+    order is then made in one transaction (services.order_create)."""
+
+    read_only_keys = frozenset(ORDER_RESPONSE_KEYS) - {"items", "payments"}
+
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    customer = CustomerReferenceField(required=False, allow_null=True)
     payment_method = RelatedIdField(
         queryset=PaymentMethod.objects.all(),
         usable=PaymentMethod.objects.filter(is_active=True),
@@ -327,17 +573,48 @@ class OrderWriteSerializer(Serializer):
     billing_state = RelatedIdField(queryset=State.objects.all(), required=False, allow_null=True)
     billing_city = RelatedIdField(queryset=City.objects.all(), required=False, allow_null=True)
     billing_address = optional_text(1_000)
-    billing_postal_code = NormalizedCharField(
-        normalizer=normalize_postal_code, required=False, allow_null=True, max_length=40
-    )
+    billing_postal_code = postal_code_field()
     billing_national_code = NormalizedCharField(
         normalizer=normalize_national_code, required=False, allow_null=True, max_length=40
     )
-    billing_mobile_number = NormalizedCharField(
-        normalizer=normalize_mobile, required=False, allow_null=True, max_length=40
-    )
+    billing_mobile_number = mobile_field()
     billing_first_name = optional_text(150)
     billing_last_name = optional_text(150)
+    billing_email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+
+    delivery_method = serializers.ChoiceField(choices=DeliveryMethod.choices, required=False)
+    pickup_branch = RelatedIdField(
+        queryset=Branch.objects.all(),
+        usable=Branch.objects.filter(is_active=True),
+        unusable_message="Branch {id} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+    shipping_first_name = optional_text(150)
+    shipping_last_name = optional_text(150)
+    shipping_mobile_number = mobile_field()
+    shipping_country = RelatedIdField(
+        queryset=Country.objects.all(), required=False, allow_null=True
+    )
+    shipping_state = RelatedIdField(queryset=State.objects.all(), required=False, allow_null=True)
+    shipping_city = RelatedIdField(queryset=City.objects.all(), required=False, allow_null=True)
+    shipping_address = optional_text(1_000)
+    shipping_postal_code = postal_code_field()
+    shipping_latitude = coordinate_field(90)
+    shipping_longitude = coordinate_field(180)
+    shipping_same_as_billing = serializers.BooleanField(
+        required=False, write_only=True, help_text="Copy the billing name, mobile and address."
+    )
+
+    items = InlineItemSerializer(many=True, required=False, max_length=MAX_ITEMS_PER_ORDER)
+    payments = OrderPaymentWriteSerializer(many=True, required=False, max_length=100)
+
+    def to_internal_value(self, data):
+        if self.instance is not None and isinstance(data, dict):
+            # Inline rows are a create-time convenience; afterwards they have their own endpoints.
+            # A GET body PUT back carries them as read-only output: ignore them then.
+            data = {k: v for k, v in data.items() if k not in {"items", "payments"}}
+        return super().to_internal_value(data)
 
     def validate_extra(self, value):
         if value is None:
@@ -350,74 +627,46 @@ class OrderWriteSerializer(Serializer):
 
     def validate(self, attrs):
         instance: Order | None = self.instance
+        for name in TEXT_FIELDS:
+            if attrs.get(name) == "":
+                attrs[name] = None  # "absent values are null": an empty string is absent too
 
         def current(name: str):
             if name in attrs:
                 return attrs[name]
             return getattr(instance, name) if instance is not None else None
 
-        country, state, city = (
-            current("billing_country"),
-            current("billing_state"),
-            current("billing_city"),
-        )
+        if attrs.pop("shipping_same_as_billing", False):
+            given = [name for name in SHIPPING_ADDRESS_FIELDS if name in attrs]
+            if given:
+                raise serializers.ValidationError(
+                    {name: ["Not with shipping_same_as_billing."] for name in given}
+                )
+            for billing, shipping in BILLING_TO_SHIPPING.items():
+                attrs[shipping] = current(billing)
+
         errors: dict[str, list[str]] = {}
-        if state is not None and country is not None and state.country_id != country.pk:
-            errors["billing_state"] = [f"State {state.pk} is not in country {country.pk}."]
-        if city is not None and state is not None and city.state_id != state.pk:
-            errors["billing_city"] = [f"City {city.pk} is not in state {state.pk}."]
+        for prefix in ("billing", "shipping"):
+            country, state, city = (
+                current(f"{prefix}_{part}") for part in ("country", "state", "city")
+            )
+            if state is not None and country is not None and state.country_id != country.pk:
+                errors[f"{prefix}_state"] = [f"State {state.pk} is not in country {country.pk}."]
+            if city is not None and state is not None and city.state_id != state.pk:
+                errors[f"{prefix}_city"] = [f"City {city.pk} is not in state {state.pk}."]
+
+        delivery = current("delivery_method") or DeliveryMethod.SHIPPING
+        if delivery == DeliveryMethod.PICKUP:
+            if current("pickup_branch") is None:
+                errors["pickup_branch"] = ["Required when delivery_method is pickup."]
+            for name in SHIPPING_ADDRESS_FIELDS:
+                if attrs.get(name) is not None:
+                    errors[name] = ["A pickup order takes no shipping address."]
+                attrs[name] = None
+        elif attrs.get("pickup_branch") is not None:
+            errors["pickup_branch"] = ["Only for delivery_method pickup."]
+        elif "delivery_method" in attrs:
+            attrs["pickup_branch"] = None
         if errors:
             raise serializers.ValidationError(errors)
-        for name in ("billing_address", "billing_first_name", "billing_last_name", "notes"):
-            if attrs.get(name) == "":
-                attrs[name] = None  # "absent values are null": an empty string is absent too
         return attrs
-
-
-class OrderItemWriteSerializer(Serializer):
-    read_only_keys = frozenset(ITEM_RESPONSE_KEYS) - {"product"}
-
-    product = RelatedIdField(queryset=Product.objects.all())
-    unit_price = MoneyField(required=False)
-    unit_discount = MoneyField(required=False)
-    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)
-
-    def validate(self, attrs):
-        item: OrderItem | None = self.instance
-        product = attrs.get("product", item.product if item else None)
-        if item is not None and "product" in attrs and attrs["product"].pk != item.product_id:
-            raise serializers.ValidationError(
-                {"product": ["An item's product cannot change; delete it and add a new item."]}
-            )
-        if item is None and not product.is_active:
-            raise serializers.ValidationError({"product": [f"Product {product.pk} is inactive."]})
-        unit_price = attrs.get("unit_price", item.unit_price if item else product.price)
-        unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
-        quantity = attrs.get("quantity", item.quantity if item else 1)
-        if unit_discount > unit_price:
-            raise serializers.ValidationError(
-                {"unit_discount": [f"Must not exceed unit_price ({unit_price})."]}
-            )
-        if unit_price * quantity > MAX_ORDER_AMOUNT:
-            raise serializers.ValidationError(
-                {"quantity": [f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}."]}
-            )
-        attrs.update(unit_price=unit_price, unit_discount=unit_discount, quantity=quantity)
-        return attrs
-
-
-class OrderPaymentWriteSerializer(Serializer):
-    read_only_keys = frozenset(PAYMENT_RESPONSE_KEYS)
-
-    payment_method = RelatedIdField(
-        queryset=PaymentMethod.objects.all(),
-        usable=PaymentMethod.objects.filter(is_active=True),
-        unusable_message="Payment method {id} is inactive.",
-        required=False,
-        allow_null=True,
-    )
-    amount = MoneyField(min_value=1, max_value=MAX_PAYMENT)
-    approved = serializers.BooleanField(required=False)
-    transaction_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)

@@ -13,8 +13,12 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import ValidationError
 
+from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
-from bazaar.catalog.models import Product
+from bazaar.catalog.models import Product, ProductOptionValue
+from bazaar.customers.models import Customer
+from bazaar.media.selectors import image_queryset
+from bazaar.media.serializers import image_data
 from bazaar.orders.models import Order, OrderItem, OrderPayment
 from bazaar.orders.status import (
     ITEMS_LOCKED,
@@ -76,18 +80,86 @@ def _check_order_amount(order: Order) -> None:
 
 
 @transaction.atomic
-def order_create(*, data: dict[str, Any]) -> Order:
+def order_create(
+    *,
+    data: dict[str, Any],
+    items: list[dict[str, Any]] | None = None,
+    payments: list[dict[str, Any]] | None = None,
+    request=None,
+) -> Order:
+    """Make an order, with its items and payments when given inline (SPEC §11), all or nothing.
+
+    `data["customer"]` may be a dict (an inline customer): it is matched by mobile number or
+    created, inside this transaction, so a refused order leaves no new customer behind."""
     status = data.get("status", Status.NEW)
     try:
         check_initial_status(status)
     except StatusError as exc:
         raise ValidationError({"status": [str(exc)]}) from None
+    if isinstance(data.get("customer"), dict):
+        data = {**data, "customer": customer_match_or_create(**data["customer"])}
     order = Order(**data)
     if order.extra is None:
         order.extra = {}
     _check_order_amount(order)
     order.save()
+    if items:
+        OrderItem.objects.bulk_create(
+            [_new_item(order, item, request=request) for item in items], batch_size=500
+        )
+    if payments:
+        OrderPayment.objects.bulk_create([OrderPayment(order=order, **p) for p in payments])
+    if items or payments:
+        order_refresh_totals(order=order)
+        _check_order_amount(order)
+        _check_inline_payments(order, payments or [])
     return order
+
+
+def customer_match_or_create(
+    *, mobile_number: str, first_name: str = "", last_name: str = "", email: str = ""
+) -> Customer:
+    """The customer with this (normalised) mobile number, unchanged; or a new one."""
+    existing = User.objects.filter(mobile_number=mobile_number).first()
+    if existing is not None:
+        if existing.is_staff or existing.is_superuser:
+            raise ValidationError(
+                {"customer": {"mobile_number": ["This mobile number belongs to a staff member."]}}
+            )
+        return Customer.objects.get(pk=existing.pk)
+    if User.objects.filter(username=mobile_number).exists():
+        raise ValidationError(
+            {"customer": {"mobile_number": ["A user already has this number as username."]}}
+        )
+    customer = Customer(
+        username=mobile_number,
+        mobile_number=mobile_number,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+    )
+    customer.set_unusable_password()
+    customer.save()
+    return customer
+
+
+def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None:
+    """Approved inline payments must fit the total the inline items make; the error points at
+    the first payment that does not."""
+    paid = 0
+    for index, payment in enumerate(payments):
+        if not payment.get("approved"):
+            continue
+        if paid + payment["amount"] > order.total:
+            errors: list[dict] = [{} for _ in payments]
+            errors[index] = {
+                "amount": [
+                    f"Approving {payment['amount']} would take amount_paid above the order total "
+                    f"({order.total}): the outstanding amount is {max(order.total - paid, 0)}."
+                ]
+            }
+            raise ValidationError({"payments": errors})
+        paid += payment["amount"]
 
 
 @transaction.atomic
@@ -114,15 +186,48 @@ def order_soft_delete(*, order_id: int) -> Order:
 # --- items ------------------------------------------------------------------------------------
 
 
-def product_snapshot(product: Product, *, image: dict[str, Any] | None) -> dict[str, Any]:
+def product_snapshot(
+    product: Product, *, image: dict[str, Any] | None, options: list[ProductOptionValue]
+) -> dict[str, Any]:
     """What an item remembers of its product: it never changes after the item is made."""
-    return {
+    snapshot: dict[str, Any] = {
         "id": product.pk,
         "code": product.code,
         "slug": product.slug,
         "title": product.title,
         "image": image,
     }
+    if options:
+        snapshot["options"] = [
+            {"group": value.group.name, "value": value.name, "price_delta": value.price_delta}
+            for value in options
+        ]
+    return snapshot
+
+
+def product_image_snapshot(product: Product, request) -> dict[str, Any] | None:
+    """The product's image as the snapshot keeps it: the image structure without thumbnails,
+    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
+    if product.image_id is None:
+        return None
+    data = image_data(image_queryset().get(pk=product.image_id), request)
+    data.pop("thumbnails")
+    return data
+
+
+def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
+    fields = dict(data)
+    product: Product = fields.pop("product")
+    chosen: list[ProductOptionValue] = fields.pop("options", [])
+    return OrderItem(
+        order=order,
+        product=product,
+        options=[value.pk for value in chosen],
+        product_data=product_snapshot(
+            product, image=product_image_snapshot(product, request), options=chosen
+        ),
+        **fields,
+    )
 
 
 def _lock_for_items(order_id: int) -> Order:
@@ -135,18 +240,14 @@ def _lock_for_items(order_id: int) -> Order:
 
 
 @transaction.atomic
-def item_add(*, order_id: int, data: dict[str, Any], product_image: dict | None) -> OrderItem:
+def item_add(*, order_id: int, data: dict[str, Any], request=None) -> OrderItem:
     order = _lock_for_items(order_id)
     if OrderItem.objects.filter(order_id=order.pk).count() >= MAX_ITEMS_PER_ORDER:
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
-    product: Product = data["product"]
-    item = OrderItem.objects.create(
-        order=order,
-        product_data=product_snapshot(product, image=product_image),
-        **data,
-    )
+    item = _new_item(order, data, request=request)
+    item.save()
     _refresh_and_check(order)
     return item
 

@@ -3,9 +3,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from bazaar.accounts.codes import Block
-from bazaar.media.selectors import image_queryset
-from bazaar.media.serializers import image_data
+from bazaar.accounts.codes import Block, PermissionCode
 from bazaar.orders import selectors, services
 from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
 from bazaar.orders.models import Order, OrderItem, OrderPayment
@@ -78,10 +76,27 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         order = _get_or_404(self.get_queryset(), self.kwargs["pk"])
         return Response(order_data(order, request))
 
+    def extra_permission_codes(self, request) -> "list[int]":  # `list` is the action here
+        """Inline items and payments need their own create codes as well as 2201 (SPEC §11)."""
+        if self.action != "create" or not isinstance(request.data, dict):
+            return []
+        codes = []
+        if request.data.get("items"):
+            codes.append(PermissionCode.ORDER_ITEMS_CREATE)
+        if request.data.get("payments"):
+            codes.append(PermissionCode.ORDER_PAYMENTS_CREATE)
+        return codes
+
     def create(self, request, *args, **kwargs):
         serializer = OrderWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        order = services.order_create(data=serializer.validated_data)
+        data = dict(serializer.validated_data)
+        order = services.order_create(
+            data=data,
+            items=data.pop("items", None),
+            payments=data.pop("payments", None),
+            request=request,
+        )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -152,12 +167,7 @@ class OrderItemViewSet(OrderChildViewSet):
         order = self.get_order()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        product = serializer.validated_data["product"]
-        services.item_add(
-            order_id=order.pk,
-            data=dict(serializer.validated_data),
-            product_image=_product_image(product, request),
-        )
+        services.item_add(order_id=order.pk, data=dict(serializer.validated_data), request=request)
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -181,16 +191,6 @@ class OrderItemViewSet(OrderChildViewSet):
         item: OrderItem = self.get_object()
         services.item_delete(order_id=item.order_id, item_id=item.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _product_image(product, request) -> dict | None:
-    """The product's image as the snapshot keeps it: the image structure without thumbnails,
-    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
-    if product.image_id is None:
-        return None
-    data = image_data(image_queryset().get(pk=product.image_id), request)
-    data.pop("thumbnails")
-    return data
 
 
 @extend_schema_view(

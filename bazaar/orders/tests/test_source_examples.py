@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-
 pytestmark = pytest.mark.django_db
 
 SOURCE_ORDER_KEYS = (
