@@ -43,3 +43,19 @@ class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UTCDateTimeField,
     }
+
+
+class PositionalErrorsListSerializer(serializers.ListSerializer):
+    """List errors as a list aligned with the input, `{}` for the valid entries, so a client sees
+    `{"items": [{}, {"product_code": ["..."]}]}` (SPEC §11) rather than DRF's index-keyed dict."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if isinstance(detail, dict) and detail and all(isinstance(k, int) for k in detail):
+                raise serializers.ValidationError(
+                    [detail.get(index, {}) for index in range(len(data))]
+                ) from None
+            raise

@@ -34,16 +34,23 @@ from bazaar.accounts.validators import (
     normalize_postal_code,
 )
 from bazaar.api.fields import MAX_MONEY
-from bazaar.media.selectors import image_queryset
-from bazaar.media.serializers import image_data
+from bazaar.catalog.models import ProductOptionValue
 from bazaar.orders.filters import order_search_q
-from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.serializers import MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.serializers import (
+    MAX_NOTES,
+    MAX_PAYMENT,
+    MAX_QUANTITY,
+    SHIPPING_ADDRESS_FIELDS,
+    TEXT_FIELDS,
+    resolve_options,
+)
 from bazaar.orders.services import (
     MAX_ORDER_AMOUNT,
     order_refresh_totals,
     order_soft_delete,
     order_update,
+    product_image_snapshot,
     product_snapshot,
 )
 from bazaar.orders.status import (
@@ -142,6 +149,14 @@ class OrderAdminForm(forms.ModelForm):
     billing_mobile_number = forms.CharField(required=False, max_length=40, empty_value=None)
     billing_postal_code = forms.CharField(required=False, max_length=40, empty_value=None)
     billing_national_code = forms.CharField(required=False, max_length=40, empty_value=None)
+    shipping_mobile_number = forms.CharField(required=False, max_length=40, empty_value=None)
+    shipping_postal_code = forms.CharField(required=False, max_length=40, empty_value=None)
+    shipping_latitude = forms.DecimalField(
+        required=False, min_value=-90, max_value=90, max_digits=8, decimal_places=6
+    )
+    shipping_longitude = forms.DecimalField(
+        required=False, min_value=-180, max_value=180, max_digits=9, decimal_places=6
+    )
     shipping_cost = forms.IntegerField(min_value=0, max_value=MAX_MONEY)
     notes = forms.CharField(
         required=False,
@@ -181,6 +196,12 @@ class OrderAdminForm(forms.ModelForm):
     def clean_billing_national_code(self) -> str | None:
         return _normalized(normalize_national_code, self.cleaned_data["billing_national_code"])
 
+    def clean_shipping_mobile_number(self) -> str | None:
+        return _normalized(normalize_mobile, self.cleaned_data["shipping_mobile_number"])
+
+    def clean_shipping_postal_code(self) -> str | None:
+        return _normalized(normalize_postal_code, self.cleaned_data["shipping_postal_code"])
+
     def clean_extra(self) -> dict:
         extra = self.cleaned_data.get("extra")
         if extra is None:
@@ -190,20 +211,34 @@ class OrderAdminForm(forms.ModelForm):
         return extra
 
     def clean(self) -> dict[str, Any]:
+        """The API's cross-field rules (SPEC §5, §11), with its messages."""
         data = super().clean()
-        country, state, city = (data.get(f"billing_{n}") for n in ("country", "state", "city"))
-        if state is not None and country is not None and state.country_id != country.pk:
-            self.add_error("billing_state", f"State {state.pk} is not in country {country.pk}.")
-        if city is not None and state is not None and city.state_id != state.pk:
-            self.add_error("billing_city", f"City {city.pk} is not in state {state.pk}.")
+        for prefix in ("billing", "shipping"):
+            country, state, city = (data.get(f"{prefix}_{n}") for n in ("country", "state", "city"))
+            if state is not None and country is not None and state.country_id != country.pk:
+                self.add_error(
+                    f"{prefix}_state", f"State {state.pk} is not in country {country.pk}."
+                )
+            if city is not None and state is not None and city.state_id != state.pk:
+                self.add_error(f"{prefix}_city", f"City {city.pk} is not in state {state.pk}.")
         for name, label in (
             ("payment_method", "Payment method"),
             ("shipping_method", "Shipping method"),
+            ("pickup_branch", "Branch"),
         ):
-            method = data.get(name)
-            if method is not None and name in self.changed_data and not method.is_active:
-                self.add_error(name, f"{label} {method.pk} is inactive.")
-        for name in ("billing_address", "billing_first_name", "billing_last_name"):
+            related = data.get(name)
+            if related is not None and name in self.changed_data and not related.is_active:
+                self.add_error(name, f"{label} {related.pk} is inactive.")
+        if data.get("delivery_method") == DeliveryMethod.PICKUP:
+            if data.get("pickup_branch") is None:
+                self.add_error("pickup_branch", "Required when delivery_method is pickup.")
+            for name in SHIPPING_ADDRESS_FIELDS:
+                if data.get(name) not in (None, "") and name in self.changed_data:
+                    self.add_error(name, "A pickup order takes no shipping address.")
+                data[name] = None
+        elif data.get("pickup_branch") is not None:
+            self.add_error("pickup_branch", "Only for delivery_method pickup.")
+        for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
         return data
@@ -237,12 +272,28 @@ class OrderItemForm(forms.ModelForm):
     )
     unit_discount = forms.IntegerField(min_value=0, max_value=MAX_MONEY, initial=0)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+    option_values = forms.CharField(
+        label=_("Options"),
+        required=False,
+        help_text=_("Ids of the chosen option values, comma-separated (new items only)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None and "product" in self.fields:
+        self.chosen_options: list[ProductOptionValue] = []
+        if self.instance.pk is not None:
             # As in the API: an item's product can't change; delete the item and add another.
+            # Its options are part of its snapshot, shown beside it.
             self.fields["product"].disabled = True
+            self.fields["option_values"].disabled = True
+            self.initial["option_values"] = ", ".join(map(str, self.instance.options or []))
+
+    def clean_option_values(self) -> list[int]:
+        text = self.cleaned_data["option_values"] or ""
+        parts = [part.strip() for part in str(text).split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValidationError(_("Option value ids are whole numbers, e.g. 12, 15."))
+        return [int(part) for part in parts]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -250,11 +301,18 @@ class OrderItemForm(forms.ModelForm):
         quantity = data.get("quantity")
         if product is None or quantity is None:
             return data
-        if self.instance.pk is None and not product.is_active:
-            self.add_error("product", f"Product {product.pk} is inactive.")
+        if self.instance.pk is None:
+            if not product.is_active:
+                self.add_error("product", f"Product {product.pk} is inactive.")
+            try:
+                self.chosen_options = resolve_options(product, data.get("option_values") or [])
+            except APIValidationError as exc:
+                self.add_error("option_values", [str(m) for m in exc.detail["options"]])
+                return data
         price = data.get("unit_price")
-        if price is None:
-            price = data["unit_price"] = product.price
+        if price is None:  # as in the API: the catalog price with the chosen options' deltas
+            price = product.price + sum(value.price_delta for value in self.chosen_options)
+            data["unit_price"] = price
         if (data.get("unit_discount") or 0) > price:
             self.add_error("unit_discount", f"Must not exceed unit_price ({price}).")
         if price * quantity > MAX_ORDER_AMOUNT:
@@ -330,6 +388,7 @@ class OrderItemInline(admin.TabularInline):
     autocomplete_fields = ("product",)
     fields = (
         "product",
+        "option_values",
         "unit_price",
         "unit_discount",
         "quantity",
@@ -437,6 +496,19 @@ class OrderAdmin(admin.ModelAdmin):
                     ("billing_country", "billing_state", "billing_city"),
                     "billing_address",
                     "billing_postal_code",
+                    "billing_email",
+                )
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": (
+                    ("delivery_method", "pickup_branch"),
+                    ("shipping_first_name", "shipping_last_name", "shipping_mobile_number"),
+                    ("shipping_country", "shipping_state", "shipping_city"),
+                    "shipping_address",
+                    ("shipping_postal_code", "shipping_latitude", "shipping_longitude"),
                 )
             },
         ),
@@ -520,10 +592,15 @@ class OrderAdmin(admin.ModelAdmin):
         items = formset.save(commit=False)
         for item in formset.deleted_objects:
             item.delete()
+        chosen = {id(form.instance): form.chosen_options for form in formset.forms}
         for item in items:
             if item.pk is None:  # the snapshot is taken once, when the item is made (SPEC §6)
+                options = chosen.get(id(item), [])
+                item.options = [value.pk for value in options]
                 item.product_data = product_snapshot(
-                    item.product, image=_snapshot_image(item.product, request)
+                    item.product,
+                    image=product_image_snapshot(item.product, request),
+                    options=options,
                 )
             item.save()
         formset.save_m2m()
@@ -548,13 +625,3 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, message % {"count": done})
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
-
-
-def _snapshot_image(product, request: HttpRequest) -> dict[str, Any] | None:
-    """The product's image as an item snapshot keeps it: as the API's item_add does, the image
-    structure without thumbnails (source 001)."""
-    if product.image_id is None:
-        return None
-    data = image_data(image_queryset().get(pk=product.image_id), request)
-    data.pop("thumbnails")
-    return data

@@ -19,7 +19,7 @@ from bazaar.accounts.validators import (
 )
 from bazaar.api.fields import MoneyField, StrictIntegerField
 from bazaar.api.relations import RelatedIdField
-from bazaar.api.serializers import Serializer, iso_utc
+from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer, iso_utc
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
@@ -353,9 +353,15 @@ def postal_code_field() -> NormalizedCharField:
     )
 
 
-def coordinate_field(limit: int) -> serializers.DecimalField:
-    # JSON numbers with 6 decimals kept; more decimals are rounded, not refused.
-    return serializers.DecimalField(
+class CoordinateField(serializers.DecimalField):
+    """A JSON number with 6 decimals kept; more decimals are rounded, not refused."""
+
+    def validate_precision(self, value):
+        return super().validate_precision(self.quantize(value))
+
+
+def coordinate_field(limit: int) -> CoordinateField:
+    return CoordinateField(
         max_digits=9 if limit == 90 else 10,
         decimal_places=6,
         min_value=Decimal(-limit),
@@ -501,6 +507,9 @@ class OrderItemWriteSerializer(Serializer):
 class InlineItemSerializer(OrderItemWriteSerializer):
     """An item inside `POST /api/orders/`: the product by `product` id or `product_code` (SKU)."""
 
+    class Meta:
+        list_serializer_class = PositionalErrorsListSerializer
+
     product = RelatedIdField(queryset=Product.objects.all(), required=False)
     product_code = serializers.CharField(required=False, max_length=64)
 
@@ -526,6 +535,9 @@ class InlineItemSerializer(OrderItemWriteSerializer):
 
 class OrderPaymentWriteSerializer(Serializer):
     read_only_keys = frozenset(PAYMENT_RESPONSE_KEYS)
+
+    class Meta:
+        list_serializer_class = PositionalErrorsListSerializer
 
     payment_method = RelatedIdField(
         queryset=PaymentMethod.objects.all(),

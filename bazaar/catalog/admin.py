@@ -1,0 +1,43 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+
+from bazaar.catalog.models import Product
+from bazaar.catalog.selectors import product_queryset
+from bazaar.catalog.services import product_slug_generate
+from bazaar.media.admin import thumbnail_preview
+
+
+class ProductAdminForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["code", "title", "slug", "price", "image", "is_active"]
+        help_texts = {"slug": "Leave empty to make it from the title (Unicode kept)."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["price"].min_value = 0
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
+    list_display = ["id", "preview", "code", "title", "price", "is_active", "updated_at"]
+    list_display_links = ["id", "preview", "code"]
+    search_fields = ["code", "slug", "title"]
+    list_filter = ["is_active", "created_at", "updated_at"]
+    autocomplete_fields = ["image"]
+    readonly_fields = ["preview", "created_at", "updated_at"]
+
+    def get_queryset(self, request) -> QuerySet[Product]:
+        return product_queryset()
+
+    def save_model(self, request, obj: Product, form, change: bool) -> None:
+        if not obj.slug:
+            obj.slug = product_slug_generate(title=obj.title, code=obj.code, exclude_pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="image")
+    def preview(self, product: Product):
+        return thumbnail_preview(product.image)
