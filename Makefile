@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 3
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke lock clean
+.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
 
 install: $(STAMP)
 
@@ -35,6 +35,19 @@ test: install
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bazaar} $(BIN)/python -m pytest -m "not e2e" --create-db
+
+e2e: install
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "e2e needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)" >&2; exit 1; }
+	$(BIN)/python -m pytest -m e2e bazaar/demo -q -p no:cacheprovider
+
+bench: install
+	BENCH_KEEP_DB=$${BENCH_KEEP_DB:-1} $(BIN)/python bench/run.py
+
+bench-smoke: install
+	BENCH_SIZES=200 BENCH_DURATION=2 BENCH_REQUESTS=20 BENCH_OUT=bench/results/smoke.md $(BIN)/python bench/run.py
+
+fuzz: install
+	bash tools/fuzz.sh
 
 lint: install
 	$(BIN)/ruff check .

@@ -230,6 +230,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bazaar.api.schema.postprocess_error_responses",
+        "bazaar.api.schema.postprocess_ecma_patterns",
+    ],
 }
 
 # --- CORS: closed unless origins are configured ---------------------------------------------------

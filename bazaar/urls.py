@@ -20,11 +20,13 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Uploaded images and thumbnails, downloadable from the URLs the API returns (also under
     # gunicorn, where django.conf.urls.static would serve nothing without DEBUG).
+    def media(request, path):
+        # MEDIA_ROOT read per request, so a changed setting (tests) is honoured.
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
     media_prefix = settings.MEDIA_URL.lstrip("/")
     if media_prefix and "://" not in settings.MEDIA_URL:
-        urlpatterns.append(
-            re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-        )
+        urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", media))
 
 handler404 = "bazaar.api.views.not_found"
 handler500 = "bazaar.api.views.server_error"

@@ -14,6 +14,7 @@ from bazaar.accounts.permissions import (
     user_set_direct_codes,
 )
 from bazaar.accounts.validators import normalize_mobile
+from bazaar.api.errors import Conflict
 from bazaar.api.serializers import ModelSerializer, Serializer, UTCDateTimeField
 
 
@@ -184,6 +185,8 @@ class StaffUserSerializer(ModelSerializer):
             for role in attrs.get("groups", []):
                 granted |= set(codes_of(code_permissions_queryset().filter(group=role)))
             forbid_codes_beyond_own(actor, granted)
+        if self.instance is not None and self.instance.pk == actor.pk:
+            forbid_self_lockout(self.instance, attrs)
         if "password" in attrs:
             candidate = self.instance or User(
                 username=attrs.get("username", ""), email=attrs.get("email", "")
@@ -230,6 +233,20 @@ def code_permissions_queryset():
     return Permission.objects.filter(
         content_type__app_label="accounts", codename__startswith=CODENAME_PREFIX
     )
+
+
+def forbid_self_lockout(user: User, attrs: dict) -> None:
+    """Like deleting yourself (409), nobody deactivates themselves or drops their own Admin or
+    staff status: the account would lock itself out of the back office. Re-sending the current
+    values (a GET body sent back with PUT) is fine."""
+    if any(
+        name in attrs and attrs[name] != getattr(user, name)
+        for name in ("is_active", "is_superuser", "is_staff")
+    ):
+        raise Conflict(
+            "You cannot deactivate yourself or change your own Admin or staff status; "
+            "ask another Admin."
+        )
 
 
 def forbid_codes_beyond_own(actor: User, codes: set[int]) -> None:

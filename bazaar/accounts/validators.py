@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 # Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits to ASCII.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _SEPARATORS = re.compile(r"[\s\-\u200c\u200f\u200e()]")
-_MOBILE = re.compile(r"^(?:\+98|0098|0)?(9\d{9})$")
+# [0-9], not \d: Python's \d also matches Devanagari, fullwidth, Bengali ... digits, which would
+# then be stored as typed instead of as ASCII (only Persian and Arabic-Indic are translated).
+_MOBILE = re.compile(r"^(?:\+98|0098|0)?(9[0-9]{9})\Z")
+_TEN_DIGITS = re.compile(r"^[0-9]{10}\Z")
 
 
 def to_ascii_digits(value: str) -> str:
@@ -30,14 +33,14 @@ def normalize_mobile(value: str) -> str:
 
 def normalize_postal_code(value: str) -> str:
     compact = _SEPARATORS.sub("", to_ascii_digits(str(value).strip()))
-    if not re.fullmatch(r"\d{10}", compact):
+    if not _TEN_DIGITS.match(compact):
         raise ValidationError("A postal code is 10 digits.", code="invalid_postal_code")
     return compact
 
 
 def normalize_national_code(value: str) -> str:
     compact = _SEPARATORS.sub("", to_ascii_digits(str(value).strip()))
-    if not re.fullmatch(r"\d{10}", compact):
+    if not _TEN_DIGITS.match(compact):
         raise ValidationError("A national code is 10 digits.", code="invalid_national_code")
     if not national_code_checksum_ok(compact):
         raise ValidationError(

@@ -89,7 +89,7 @@ class ProductSerializer(ModelSerializer):
         if "options" in attrs:
             groups = [
                 (
-                    g["required"] if "required" in g else False,
+                    g.get("required", False),
                     [v.get("price_delta", 0) for v in g["values"]],
                 )
                 for g in attrs["options"]

@@ -1,9 +1,14 @@
-from django.db import models
+from django.contrib.auth.models import UserManager
 
 from bazaar.accounts.models import User
 
 
-class CustomerManager(models.Manager):
+class CustomerManager(UserManager):
+    """Users that are neither staff nor Admins. A UserManager, because Django's user code calls
+    `Model.objects.normalize_email()` (AbstractUser.clean)."""
+
+    use_in_migrations = False
+
     def get_queryset(self):
         return super().get_queryset().filter(is_staff=False, is_superuser=False)
 

@@ -463,6 +463,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     list_per_page = 50
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # per-choice counts would scan every order on each page
     paginator = EstimatedCountPaginator
     autocomplete_fields = ("customer",)
     actions = ["mark_deleted"]
@@ -582,8 +583,11 @@ class OrderAdmin(admin.ModelAdmin):
             obj.save()
             return
         # Through the API's write path (one place for future hooks such as order events); the
-        # form already ran the same checks under the same lock, so this cannot refuse.
-        order_update(order_id=obj.pk, data={name: getattr(obj, name) for name in form.changed_data})
+        # form already ran the same checks under the same lock, so this cannot refuse. Every
+        # field of the form is written, not only the changed ones: clean() may have cleared some
+        # (a pickup order's shipping address) that the user never touched.
+        editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
+        order_update(order_id=obj.pk, data={name: getattr(obj, name) for name in editable})
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not OrderItem:

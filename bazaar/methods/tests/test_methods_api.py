@@ -57,7 +57,14 @@ def test_crud_with_image_written_as_id_and_read_as_structure(
 @pytest.mark.parametrize(("url", "block", "model", "factory"), RESOURCES)
 @pytest.mark.parametrize(
     ("image", "message_part"),
-    [(999999, "No image with id 999999"), ("abc", "not str"), (True, "not bool"), ({}, "not dict")],
+    [
+        (999999, "No image with id 999999."),
+        ("abc", "whole number"),
+        (1.5, "whole number"),
+        (True, "whole number"),
+        ({}, "whole number"),
+        (10**30, "less than or equal"),
+    ],
 )
 def test_bad_image_reference_is_a_400(
     admin_client, url, block, model, factory, image, message_part

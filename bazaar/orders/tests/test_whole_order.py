@@ -155,7 +155,7 @@ def test_product_and_product_code_exactly_one(admin_client, tshirt):
 
 
 def test_inactive_products_are_refused(admin_client):
-    product = ProductFactory(is_active=False, code="OLD")
+    ProductFactory(is_active=False, code="OLD")
     response = admin_client.post("/api/orders/", {"items": [{"product_code": "OLD"}]})
     assert response.status_code == 400
     assert "inactive" in response.json()["items"][0]["product"][0]

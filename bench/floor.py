@@ -1,0 +1,339 @@
+"""The floor: the same order pages as the API, read with hand-written SQL through psycopg and
+dumped with orjson in one process, with no web framework, ORM or HTTP in the way.
+
+It answers "how fast could this page be at all on this machine and database?": each scenario's
+API latency is reported as a ratio to it. The shape built here is SPEC §5's order (the keys the
+contract fixes); `run.py` compares it with the API's answer and reports any difference, so a
+floor that drifted from the real shape is visible rather than silently flattering.
+
+Five queries per page, like a careful hand-written implementation would use: the count, the page
+of orders joined to their customer, methods and billing places, then the page's items (with
+product title), its payments (with method) and one query for every image and thumbnail involved.
+Timestamps are formatted by PostgreSQL and JSON columns are passed through as raw JSON text
+(`orjson.Fragment`), the cheapest honest way to produce the same bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+import psycopg
+
+ISO = """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"""
+
+
+def ts(column: str) -> str:
+    return f"to_char({column} AT TIME ZONE 'UTC', {ISO})"
+
+
+ORDER_COLUMNS = f"""
+    o.id, o.key, o.status, o.shipping_cost, o.notes, o.extra::text,
+    {ts("o.created_at")}, {ts("o.updated_at")},
+    o.billing_address, o.billing_postal_code, o.billing_national_code,
+    o.billing_mobile_number, o.billing_first_name, o.billing_last_name,
+    o.item_count, o.item_quantity, o.items_subtotal, o.items_discount, o.amount_paid,
+    c.id, c.username, c.mobile_number, c.first_name, c.last_name,
+    pm.id, pm.name, pm.image_id, sm.id, sm.name, sm.image_id,
+    co.id, co.name, co.code, st.id, st.name, st.code, ci.id, ci.name
+"""
+
+ORDER_FROM = """
+    orders_order o
+    LEFT JOIN accounts_user c ON c.id = o.customer_id
+    LEFT JOIN methods_paymentmethod pm ON pm.id = o.payment_method_id
+    LEFT JOIN methods_shippingmethod sm ON sm.id = o.shipping_method_id
+    LEFT JOIN geo_country co ON co.id = o.billing_country_id
+    LEFT JOIN geo_state st ON st.id = o.billing_state_id
+    LEFT JOIN geo_city ci ON ci.id = o.billing_city_id
+"""
+
+ITEMS_SQL = f"""
+    SELECT i.order_id, i.id, i.product_id, p.title, i.product_data::text, i.unit_price,
+           i.unit_discount, i.quantity, i.notes, {ts("i.created_at")}, {ts("i.updated_at")}
+    FROM orders_orderitem i JOIN catalog_product p ON p.id = i.product_id
+    WHERE i.order_id = ANY(%s) ORDER BY i.id
+"""
+
+PAYMENTS_SQL = f"""
+    SELECT y.order_id, y.id, m.id, m.name, m.image_id, y.approved, y.amount, y.transaction_id,
+           y.notes, {ts("y.created_at")}, {ts("y.updated_at")}
+    FROM orders_orderpayment y LEFT JOIN methods_paymentmethod m ON m.id = y.payment_method_id
+    WHERE y.order_id = ANY(%s) ORDER BY y.id
+"""
+
+IMAGES_SQL = """
+    SELECT im.id, im.name, im.file, im.size, im.width, im.height, im.mode, t.id, t.file, t.size
+    FROM media_image im LEFT JOIN media_thumbnail t ON t.image_id = im.id
+    WHERE im.id = ANY(%s) ORDER BY im.id, t.size, t.id
+"""
+
+# The order search of SPEC §5 for one non-numeric term, written as the API's filter writes it
+# (UPPER(col::text) LIKE UPPER(pattern)) so that the same trigram indexes serve both.
+ORDER_TEXT = ["notes", "billing_first_name", "billing_last_name", "billing_mobile_number"]
+CUSTOMER_TEXT = ["first_name", "last_name", "email", "username", "mobile_number"]
+
+
+def _like(column: str) -> str:
+    return f"UPPER(({column})::text) LIKE UPPER(%(pattern)s)"
+
+
+SEARCH_SQL = " OR ".join(
+    [
+        "o.key LIKE %(prefix)s",
+        *(_like(f"o.{c}") for c in ORDER_TEXT),
+        "o.customer_id IN (SELECT u.id FROM accounts_user u WHERE NOT u.is_staff "
+        "AND NOT u.is_superuser AND (" + " OR ".join(_like(f"u.{c}") for c in CUSTOMER_TEXT) + "))",
+        f"o.billing_country_id IN (SELECT id FROM geo_country WHERE {_like('name')})",
+        f"o.billing_state_id IN (SELECT id FROM geo_state WHERE {_like('name')})",
+        f"o.billing_city_id IN (SELECT id FROM geo_city WHERE {_like('name')})",
+    ]
+)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} GB"
+
+
+@dataclass
+class Page:
+    """One list or detail request: a WHERE clause with its parameters."""
+
+    where: str
+    params: dict[str, Any]
+    query: dict[str, str] = field(default_factory=dict)  # the API's query, for the next link
+    single: bool = False  # the detail endpoint: one object, no envelope
+
+
+def page_for(scenario: str, query: dict[str, str]) -> Page:
+    """The floor's version of each read scenario of run.py; `query` is the API's query string
+    as a dict (for `retrieve`: {"id": ...})."""
+    live = "o.status <> 'deleted'"
+    if scenario == "list":
+        return Page(live, {}, query)
+    if scenario == "status":
+        return Page(f"{live} AND o.status = %(status)s", {"status": query["status"]}, query)
+    if scenario == "customer":
+        return Page(f"{live} AND o.customer_id = %(c)s", {"c": int(query["customer"])}, query)
+    if scenario == "dates":
+        # Date-only bounds in UTC (the bench server's TIME_ZONE); `created_to` covers its day.
+        start = datetime.combine(date.fromisoformat(query["created_from"]), dt_time(), UTC)
+        end = datetime.combine(date.fromisoformat(query["created_to"]), dt_time(), UTC)
+        where = f"{live} AND o.created_at >= %(start)s AND o.created_at < %(end)s"
+        return Page(where, {"start": start, "end": end + timedelta(days=1)}, query)
+    if scenario == "search":
+        term = query["search"]
+        values = {"pattern": f"%{_escape_like(term)}%", "prefix": f"{_escape_like(term.lower())}%"}
+        return Page(f"{live} AND ({SEARCH_SQL})", values, query)
+    if scenario == "retrieve":
+        return Page("o.id = %(id)s", {"id": int(query["id"])}, single=True)
+    raise KeyError(scenario)
+
+
+class Floor:
+    def __init__(self, dsn: str, base_url: str, media_url: str = "/media/") -> None:
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.base = base_url.rstrip("/")
+        self.media = self.base + media_url
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _images(self, cur, ids: set[int]) -> dict[int, dict[str, Any]]:
+        images: dict[int, dict[str, Any]] = {}
+        if not ids:
+            return images
+        for iid, name, file, size, width, height, mode, tid, tfile, tsize in cur.execute(
+            IMAGES_SQL, (list(ids),)
+        ):
+            image = images.get(iid)
+            if image is None:
+                image = images[iid] = {
+                    "id": iid,
+                    "type": "image",
+                    "name": name,
+                    "size": size,
+                    "human_readable_size": human_size(size),
+                    "f": self.media + file,
+                    "width": width,
+                    "height": height,
+                    "mode": mode,
+                    "thumbnails": [],
+                }
+            if tid is not None:
+                image["thumbnails"].append({"id": tid, "f": self.media + tfile, "size": tsize})
+        return images
+
+    def render(self, page: Page, limit: int = 100) -> bytes:
+        cur = self.conn.cursor()
+        count = None
+        if not page.single:
+            count = cur.execute(
+                f"SELECT count(*) FROM orders_order o WHERE {page.where}", page.params
+            ).fetchone()[0]
+        rows = cur.execute(
+            f"SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE {page.where} "
+            f"ORDER BY o.created_at DESC, o.id DESC LIMIT {int(limit)}",
+            page.params,
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        items: dict[int, list] = {i: [] for i in ids}
+        for oid, iid, pid, title, pdata, price, disc, qty, notes, created, updated in cur.execute(
+            ITEMS_SQL, (ids,)
+        ):
+            sub, dis = price * qty, disc * qty
+            items[oid].append(
+                {
+                    "id": iid,
+                    "product": pid,
+                    "product_title": title,
+                    "product_name": title,
+                    "product_data": orjson.Fragment(pdata),
+                    "unit_price": price,
+                    "unit_discount": disc,
+                    "quantity": qty,
+                    "notes": notes,
+                    "subtotal": sub,
+                    "discount": dis,
+                    "total": sub - dis,
+                    "created_at": created,
+                    "updated_at": updated,
+                }
+            )
+        payment_rows = cur.execute(PAYMENTS_SQL, (ids,)).fetchall()
+        image_ids = {r[26] for r in rows if r[26]} | {r[29] for r in rows if r[29]}
+        image_ids |= {r[4] for r in payment_rows if r[4]}
+        images = self._images(cur, image_ids)
+
+        def method(mid, name, image_id):
+            if mid is None:
+                return None
+            return {"id": mid, "name": name, "image": images.get(image_id)}
+
+        payments: dict[int, list] = {i: [] for i in ids}
+        for (
+            oid,
+            yid,
+            mid,
+            mname,
+            mimg,
+            approved,
+            amount,
+            txn,
+            notes,
+            created,
+            updated,
+        ) in payment_rows:
+            payments[oid].append(
+                {
+                    "id": yid,
+                    "payment_method_data": method(mid, mname, mimg),
+                    "approved": approved,
+                    "amount": amount,
+                    "transaction_id": txn,
+                    "notes": notes,
+                    "created_at": created,
+                    "updated_at": updated,
+                }
+            )
+        results = []
+        for r in rows:
+            (oid, key, status, shipping, notes, extra, created, updated, addr, postal, national,
+             mobile, first, last, count_, qty, isub, idisc, paid,
+             cid, cuser, cmobile, cfirst, clast, pmid, pmname, pmimg, smid, smname, smimg,
+             coid, coname, cocode, stid, stname, stcode, ciid, ciname) = r  # fmt: skip
+            total = isub - idisc + shipping
+            outstanding = total - paid
+            results.append(
+                {
+                    "id": oid,
+                    "key": key,
+                    "status": status,
+                    "customer_data": None
+                    if cid is None
+                    else {
+                        "id": cid,
+                        "username": cuser,
+                        "mobile_number": cmobile,
+                        "first_name": cfirst,
+                        "last_name": clast,
+                        "full_name": f"{cfirst} {clast}".strip(),
+                    },
+                    "payment_method_data": method(pmid, pmname, pmimg),
+                    "shipping_method_data": method(smid, smname, smimg),
+                    "shipping_cost": shipping,
+                    "notes": notes,
+                    "extra": orjson.Fragment(extra),
+                    "created_at": created,
+                    "updated_at": updated,
+                    "billing_country_data": None
+                    if coid is None
+                    else {"id": coid, "name": coname, "code": cocode},
+                    "billing_state_data": None
+                    if stid is None
+                    else {"id": stid, "name": stname, "code": stcode},
+                    "billing_city_data": None if ciid is None else {"id": ciid, "name": ciname},
+                    "billing_address": addr,
+                    "billing_postal_code": postal,
+                    "billing_national_code": national,
+                    "billing_mobile_number": mobile,
+                    "billing_first_name": first,
+                    "billing_last_name": last,
+                    "count": count_,
+                    "quantity": qty,
+                    "items_subtotal": isub,
+                    "items_discount": idisc,
+                    "subtotal": isub,
+                    "total_discount": idisc,
+                    "total": total,
+                    "amount_paid": paid,
+                    "amount_outstanding": outstanding,
+                    "is_paid": total > 0 and outstanding <= 0,
+                    "is_payable": count_ > 0
+                    and outstanding > 0
+                    and status not in ("cancelled", "failed", "refunded", "deleted"),
+                    "items": items[oid],
+                    "payments": payments[oid],
+                }
+            )
+        if page.single:
+            return orjson.dumps(results[0] if results else None)
+        following = None
+        if count > limit:
+            query = urlencode(sorted({**page.query, "offset": str(limit)}.items()))
+            following = f"{self.base}/api/orders/?{query}"
+        return orjson.dumps(
+            {
+                "count": count,
+                "next": following,
+                "previous": None,
+                "results": results,
+            }
+        )
+
+    def time(self, pages: list[Page], samples: int, warmup: int) -> list[float]:
+        """Milliseconds per page, sequential, after `warmup` unmeasured renders."""
+        for i in range(warmup):
+            self.render(pages[i % len(pages)])
+        out = []
+        clock: Callable[[], float] = time.perf_counter
+        for i in range(samples):
+            started = clock()
+            self.render(pages[i % len(pages)])
+            out.append((clock() - started) * 1000)
+        return out

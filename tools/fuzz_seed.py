@@ -1,0 +1,156 @@
+"""Top up a fuzzing instance with at least one row of every kind, through the public API.
+
+    python tools/fuzz_seed.py http://127.0.0.1:PORT TOKEN
+
+Used by tools/fuzz.sh after `seed_demo` (or instead of it when it fails), so schemathesis finds
+existing ids to read, edit and delete. Prints (stdout, one JSON line) a fresh order with one item
+and one payment, `{"order": id, "item": id, "payment": id}`: the nested item/payment routes are
+pinned to it, since random order ids mostly give (correct) 404s. Only the standard library; any
+refusal is reported on stderr and ignored (the data is a convenience, the fuzz run is the test).
+"""
+
+import io
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+
+
+class Api:
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base.rstrip("/")
+        self.headers = {"Authorization": f"Token {token}"}
+
+    def call(self, method: str, path: str, body=None, *, raw=None, content_type=None):
+        headers = dict(self.headers)
+        data = None
+        if raw is not None:
+            data, headers["Content-Type"] = raw, content_type
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        url = f"{self.base}{path}"  # http(s) only: the base comes from tools/fuzz.sh
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                text = response.read()
+                return json.loads(text) if text else None
+        except urllib.error.HTTPError as exc:
+            sys.stderr.write(f"fuzz_seed: {method} {path} -> {exc.code} {exc.read()[:300]!r}\n")
+            return None
+
+    def first_or_create(self, path: str, body: dict) -> int | None:
+        page = self.call("GET", f"{path}{'' if '?' in path else '?'}limit=1")
+        if page and page.get("results"):
+            return page["results"][0]["id"]
+        made = self.call("POST", path.split("?")[0], body)
+        return made["id"] if made else None
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def upload_image(api: Api) -> int | None:
+    page = api.call("GET", "/api/images/?limit=1")
+    if page and page.get("results"):
+        return page["results"][0]["id"]
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nfuzz\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="fuzz.png"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
+        + png_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    made = api.call(
+        "POST", "/api/images/", raw=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    return made["id"] if made else None
+
+
+def main(base: str, token: str) -> None:
+    api = Api(base, token)
+    image = upload_image(api)
+    country = api.first_or_create("/api/countries/", {"name": "ایران", "code": "IR"})
+    state = api.first_or_create(
+        f"/api/states/?country={country}&", {"name": "تهران", "code": "THR", "country": country}
+    )
+    city = api.first_or_create(f"/api/cities/?state={state}&", {"name": "تهران", "state": state})
+    api.first_or_create(
+        "/api/branches/", {"name": "شعبه مرکزی", "code": "FZ1", "city": city, "is_active": True}
+    )
+    customer = api.first_or_create(
+        "/api/customers/", {"mobile_number": "09121234567", "first_name": "علی"}
+    )
+    product = api.first_or_create(
+        "/api/products/",
+        {"code": "FUZZ-1", "title": "کالای آزمایشی", "price": 9780000, "image": image},
+    )
+    payment_method = api.first_or_create(
+        "/api/payment-methods/", {"name": "درگاه اینترنتی", "image": image, "is_active": True}
+    )
+    shipping_method = api.first_or_create(
+        "/api/shipping-methods/", {"name": "پست پیشتاز", "is_active": True}
+    )
+    api.first_or_create("/api/roles/", {"name": "fuzz-role", "permission_codes": [2202, 2203]})
+    api.first_or_create(
+        "/api/users/", {"username": "fuzz-staff", "is_staff": True, "permission_codes": [2202]}
+    )
+    made = api.call(
+        "POST",
+        "/api/orders/",
+        {
+            "customer": customer,
+            "payment_method": payment_method,
+            "shipping_method": shipping_method,
+            "shipping_cost": 75000,
+            "billing_country": country,
+            "billing_state": state,
+            "billing_city": city,
+            "notes": "fuzz",
+        },
+    )
+    pinned = {"order": None, "item": None, "payment": None}
+    if made is not None:
+        pinned["order"] = made["id"]
+        if product is not None:
+            body = {"product": product, "quantity": 5, "unit_discount": 80000}
+            order = api.call("POST", f"/api/orders/{made['id']}/items/", body)
+            if order and order["items"]:
+                pinned["item"] = order["items"][0]["id"]
+        body = {"payment_method": payment_method, "amount": 500000, "approved": True}
+        order = api.call("POST", f"/api/orders/{made['id']}/payments/", body)
+        if order and order["payments"]:
+            pinned["payment"] = order["payments"][0]["id"]
+    sys.stdout.write(json.dumps(pinned) + "\n")
+
+
+def schemathesis_config(pinned: dict) -> str:
+    """A schemathesis.toml pinning `order_pk` (and the item/payment `id`) to the fresh order."""
+    lines = []
+    if pinned["order"]:
+        lines += ["[parameters]", f'"path.order_pk" = {pinned["order"]}', ""]
+    for kind in ("item", "payment"):
+        if pinned[kind]:
+            lines += [
+                "[[operations]]",
+                f"include-path-regex = '/{kind}s/\\{{id\\}}'",
+                f'parameters = {{ "path.id" = {pinned[kind]} }}',
+                "",
+            ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--config":
+        sys.stdout.write(schemathesis_config(json.loads(sys.argv[2])))
+    else:
+        main(*sys.argv[1:3])
