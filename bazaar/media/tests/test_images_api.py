@@ -63,15 +63,13 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def serve_test_media(monkeypatch):
-    """bazaar/urls.py binds the media route's document_root at import; point it at this test's
-    MEDIA_ROOT so that downloads are served from where this test's uploads went."""
+def serve_test_media():
+    """MEDIA_URL must be served (bazaar/urls.py reads MEDIA_ROOT per request, so each test's
+    own MEDIA_ROOT is where downloads come from)."""
     from bazaar import urls
 
-    routes = [p for p in urls.urlpatterns if "document_root" in getattr(p, "default_args", {})]
-    assert routes, "MEDIA_URL is not served"
-    for route in routes:
-        monkeypatch.setitem(route.default_args, "document_root", settings.MEDIA_ROOT)
+    prefix = settings.MEDIA_URL.lstrip("/")
+    assert any(prefix in str(p.pattern) for p in urls.urlpatterns), "MEDIA_URL is not served"
 
 
 # --- the shape ------------------------------------------------------------------------------------
