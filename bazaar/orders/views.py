@@ -35,6 +35,48 @@ ORDER_EXAMPLE = OpenApiExample(
 )
 
 
+SALLA_EXAMPLE = OpenApiExample(
+    "A whole order, Salla-shaped (seed 003)",
+    request_only=True,
+    value={
+        "customer": {
+            "mobile_number": "+98 912 666 6666",
+            "first_name": "سارا",
+            "email": "s@example.com",
+        },
+        "shipping_first_name": "سارا",
+        "shipping_mobile_number": "09126666666",
+        "delivery_method": "shipping",
+        "shipping_method": 1,
+        "shipping_country": 1,
+        "shipping_state": 8,
+        "shipping_city": 40,
+        "shipping_address": "خیابان ولیعصر، پلاک ۱۲",
+        "shipping_latitude": 35.7219,
+        "shipping_longitude": 51.3347,
+        "items": [{"product": 12, "quantity": 1, "options": [31]}, {"product_code": "sku123"}],
+        "payments": [{"payment_method": 1, "amount": 1380000, "approved": True}],
+    },
+)
+CS_CART_EXAMPLE = OpenApiExample(
+    "A guest order, CS-Cart-shaped (seed 004)",
+    request_only=True,
+    value={
+        "payment_method": 2,
+        "shipping_method": 1,
+        "billing_email": "guest@example.com",
+        "billing_first_name": "Guest",
+        "billing_last_name": "Guest",
+        "billing_country": 1,
+        "billing_state": 8,
+        "billing_city": 40,
+        "billing_address": "44 Main street",
+        "shipping_same_as_billing": True,
+        "items": [{"product": 12, "quantity": 1}, {"product": 13, "quantity": 2}],
+    },
+)
+
+
 class OrderResponseMixin:
     """Write endpoints answer with the whole order, read through the one read path."""
 
@@ -45,7 +87,9 @@ class OrderResponseMixin:
 
 @extend_schema_view(
     create=extend_schema(
-        request=OrderWriteSerializer, responses={201: OrderSerializer}, examples=[ORDER_EXAMPLE]
+        request=OrderWriteSerializer,
+        responses={201: OrderSerializer},
+        examples=[ORDER_EXAMPLE, SALLA_EXAMPLE, CS_CART_EXAMPLE],
     ),
     update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
     partial_update=extend_schema(request=OrderWriteSerializer, responses=OrderSerializer),
