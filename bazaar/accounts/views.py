@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +18,7 @@ from bazaar.accounts.serializers import (
     TokenSerializer,
     code_permissions_queryset,
 )
+from bazaar.api.errors import Conflict
 from bazaar.api.permissions import IsAuthenticatedUser
 from bazaar.api.throttling import LoginRateThrottle
 
@@ -66,6 +68,16 @@ class PermissionListView(APIView):
         return Response([{"code": code, "name": code_name(code)} for code in ALL_CODES])
 
 
+def _users_with_codes():
+    """Users with their roles and direct code grants, for the users resource's shape."""
+    return User.objects.prefetch_related(
+        "groups",
+        Prefetch(
+            "user_permissions", queryset=code_permissions_queryset(), to_attr="code_permissions"
+        ),
+    )
+
+
 def _code_prefetch() -> Prefetch:
     return Prefetch("permissions", queryset=code_permissions_queryset(), to_attr="code_permissions")
 
@@ -79,9 +91,6 @@ class RoleViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Group.objects.prefetch_related(_code_prefetch())
-
-    def get_object(self):
-        return self._refetch(super().get_object())
 
     def perform_create(self, serializer):
         serializer.instance = self._refetch(serializer.save())
@@ -103,18 +112,7 @@ class StaffUserViewSet(viewsets.ModelViewSet):
     ordering = ["username"]
 
     def get_queryset(self):
-        return (
-            User.objects.filter(is_staff=True)
-            .prefetch_related(
-                "groups",
-                Prefetch(
-                    "user_permissions",
-                    queryset=code_permissions_queryset(),
-                    to_attr="code_permissions",
-                ),
-            )
-            .order_by("username")
-        )
+        return _users_with_codes().filter(is_staff=True).order_by("username")
 
     def perform_create(self, serializer):
         serializer.instance = self._refetch(serializer.save())
@@ -124,19 +122,10 @@ class StaffUserViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, user: User) -> None:
         if user.is_superuser and not self.request.user.is_superuser:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("Only an Admin may delete an Admin.")
         if user.pk == self.request.user.pk:
-            from bazaar.api.exceptions import Conflict
-
             raise Conflict("You cannot delete your own account.")
         user.delete()
 
     def _refetch(self, user: User) -> User:
-        return User.objects.prefetch_related(
-            "groups",
-            Prefetch(
-                "user_permissions", queryset=code_permissions_queryset(), to_attr="code_permissions"
-            ),
-        ).get(pk=user.pk)
+        return _users_with_codes().get(pk=user.pk)

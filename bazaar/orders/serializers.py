@@ -335,6 +335,18 @@ class NormalizedCharField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+def active_row_field(model) -> RelatedIdField:
+    """An optional id of a row that must be active (methods, branches)."""
+    label = str(model._meta.verbose_name).capitalize()
+    return RelatedIdField(
+        queryset=model.objects.all(),
+        usable=model.objects.filter(is_active=True),
+        unusable_message=f"{label} {{id}} is inactive.",
+        required=False,
+        allow_null=True,
+    )
+
+
 def optional_text(max_length: int, **kwargs) -> serializers.CharField:
     return serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=max_length, **kwargs
@@ -539,13 +551,7 @@ class OrderPaymentWriteSerializer(Serializer):
     class Meta:
         list_serializer_class = PositionalErrorsListSerializer
 
-    payment_method = RelatedIdField(
-        queryset=PaymentMethod.objects.all(),
-        usable=PaymentMethod.objects.filter(is_active=True),
-        unusable_message="Payment method {id} is inactive.",
-        required=False,
-        allow_null=True,
-    )
+    payment_method = active_row_field(PaymentMethod)
     amount = MoneyField(min_value=1, max_value=MAX_PAYMENT)
     approved = serializers.BooleanField(required=False)
     transaction_id = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -562,20 +568,8 @@ class OrderWriteSerializer(Serializer):
 
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     customer = CustomerReferenceField(required=False, allow_null=True)
-    payment_method = RelatedIdField(
-        queryset=PaymentMethod.objects.all(),
-        usable=PaymentMethod.objects.filter(is_active=True),
-        unusable_message="Payment method {id} is inactive.",
-        required=False,
-        allow_null=True,
-    )
-    shipping_method = RelatedIdField(
-        queryset=ShippingMethod.objects.all(),
-        usable=ShippingMethod.objects.filter(is_active=True),
-        unusable_message="Shipping method {id} is inactive.",
-        required=False,
-        allow_null=True,
-    )
+    payment_method = active_row_field(PaymentMethod)
+    shipping_method = active_row_field(ShippingMethod)
     shipping_cost = MoneyField(required=False)
     notes = optional_text(MAX_NOTES)
     extra = serializers.JSONField(required=False)
@@ -595,13 +589,7 @@ class OrderWriteSerializer(Serializer):
     billing_email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
 
     delivery_method = serializers.ChoiceField(choices=DeliveryMethod.choices, required=False)
-    pickup_branch = RelatedIdField(
-        queryset=Branch.objects.all(),
-        usable=Branch.objects.filter(is_active=True),
-        unusable_message="Branch {id} is inactive.",
-        required=False,
-        allow_null=True,
-    )
+    pickup_branch = active_row_field(Branch)
     shipping_first_name = optional_text(150)
     shipping_last_name = optional_text(150)
     shipping_mobile_number = mobile_field()

@@ -17,6 +17,7 @@ from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
+from bazaar.customers.services import customer_create
 from bazaar.media.selectors import image_queryset
 from bazaar.media.serializers import image_data
 from bazaar.orders.models import Order, OrderItem, OrderPayment
@@ -131,16 +132,9 @@ def customer_match_or_create(
         raise ValidationError(
             {"customer": {"mobile_number": ["A user already has this number as username."]}}
         )
-    customer = Customer(
-        username=mobile_number,
-        mobile_number=mobile_number,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
+    return customer_create(
+        mobile_number=mobile_number, first_name=first_name, last_name=last_name, email=email
     )
-    customer.set_unusable_password()
-    customer.save()
-    return customer
 
 
 def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None:
