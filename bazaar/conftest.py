@@ -34,6 +34,12 @@ def _isolated_media_and_cache(request, settings, tmp_path):
 
 
 @pytest.fixture
+def memory_cache(settings):
+    """Throttle counters in memory, so that only the request's own queries are counted."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
 def anon_client() -> APIClient:
     return APIClient()
 

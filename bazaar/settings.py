@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["bazaar.api.permissions.HasPermissionCode"],
     "DEFAULT_PAGINATION_CLASS": "bazaar.api.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "bazaar.api.filters.DjangoFilterBackend",
         "bazaar.api.filters.SearchFilter",
         "bazaar.api.filters.OrderingFilter",
     ],

@@ -1,6 +1,16 @@
 from django.db.models import Q, QuerySet
+from django_filters import rest_framework as django_filters
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+
+
+class DjangoFilterBackend(django_filters.DjangoFilterBackend):
+    """django-filter's backend, leaving the filterset it used on the view (`view.filterset`)
+    for a view that asks it more than the rows (the order list: which statuses it kept)."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
 
 
 class OrderingFilter(filters.OrderingFilter):

@@ -8,8 +8,24 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters.fields import BaseCSVField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 MAX_ID = 2**63 - 1
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet that, when bound, keeps only the filters whose parameter the request sends.
+
+    Why: django-filter builds a form field for every filter of the set on every request, and
+    Django copies each again into the form; the order list has 55 filters and a request uses a
+    handful, and building the others cost some 3 ms per request. A filter whose parameter is
+    absent filters nothing, so leaving it out changes no result (the schema still lists all)."""
+
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        super().__init__(data, *args, **kwargs)
+        if data is not None:
+            self.filters = {name: f for name, f in self.filters.items() if name in data}
 
 
 class StrictBooleanField(forms.Field):
@@ -33,6 +49,9 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+# The schema types below are what the filters accept; drf-spectacular alone would guess `number`
+# for ids, `string` for booleans and `date-time` where a date is accepted too.
+@extend_schema_field(OpenApiTypes.INT64)
 class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
@@ -58,10 +77,12 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     base_field_class = StrictCSVField
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class IntegerBoundFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class HasValueFilter(django_filters.Filter):
     """`has_x=true`: the field is set. For text fields "set" means not null and not empty."""
 
@@ -118,6 +139,13 @@ class MomentField(forms.Field):
         return moment, False
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A date (YYYY-MM-DD) or an ISO 8601 datetime.",
+        "example": "2025-12-27",
+    }
+)
 class MomentFilter(django_filters.Filter):
     """`created_from` / `created_to`, inclusive; a date-only `_to` covers that whole day."""
 

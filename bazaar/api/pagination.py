@@ -33,7 +33,16 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             return 0
         return _non_negative_int(raw, name=self.offset_query_param)
 
-    def paginate_queryset(self, queryset, request, view=None):
-        # Validate both parameters before counting, so a bad offset costs no query.
-        self.get_offset(request)
-        return super().paginate_queryset(queryset, request, view)
+    def paginate_queryset(self, queryset, request, view=None, *, read=None, count=None):
+        """DRF's page, with `read`: what turns the counted queryset into the one a page is read
+        from (`.values()` with joins, say), so that the count does not pay for those joins; and
+        `count`: the exact number of rows when the caller knows it without counting them."""
+        self.request = request
+        # Both parameters are validated before counting, so a bad offset costs no query.
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        self.count = self.get_count(queryset) if count is None else count
+        if self.count == 0 or self.offset > self.count:
+            return []
+        rows = queryset if read is None else read(queryset)
+        return list(rows[self.offset : self.offset + self.limit])

@@ -7,6 +7,7 @@ from bazaar.api.filtersets import (
     MAX_ID,
     ChoiceInFilter,
     DateInZoneFilter,
+    FilterSet,
     HasValueFilter,
     IdFilter,
     IdInFilter,
@@ -50,26 +51,50 @@ def _icontains(fields: list[str], term: str) -> Q:
     return q
 
 
+# A term that matches more related rows than this (a very common name) is matched through a
+# subquery instead of a list of ids, so that a request never carries an unbounded list.
+RELATED_IDS_LIMIT = 5_000
+
+
+def _related_match(column: str, matches: QuerySet) -> Q | None:
+    """`column IN (ids the term matches)`, with the ids looked up first, or None when none match.
+
+    Why not `column IN (SELECT ...)` directly: PostgreSQL cannot estimate such a subquery, so it
+    assumes most orders match, walks the whole date index and filters every row (1.8 s at a
+    million orders, docs/performance-explain.md). With the ids as a list it combines one index
+    scan per column (ids, key prefix, trigram indexes) and reads only the orders that match."""
+    ids = list(matches.values_list("pk", flat=True)[: RELATED_IDS_LIMIT + 1])
+    if not ids:
+        return None
+    if len(ids) > RELATED_IDS_LIMIT:
+        return Q(**{f"{column}__in": matches.values("pk")})
+    return Q(**{f"{column}__in": ids})
+
+
 def order_search_q(term: str) -> Q:
     """One search term: id and customer id exactly (when an integer), key by prefix, and the
-    text fields by case-insensitive contains.
+    text fields by case-insensitive contains (the customer's, and the billing place names).
 
-    Matches on related rows are written as `customer_id IN (SELECT ...)` rather than joins, so
-    that PostgreSQL can combine one index scan per field (trigram indexes, see migrations)
-    instead of scanning every order."""
+    PostgreSQL answers it by combining one index scan per field (trigram indexes, see the
+    migrations) rather than scanning every order; see `_related_match` for the related rows."""
     q = Q(key__startswith=term.lower()) | _icontains(ORDER_TEXT_FIELDS, term)
-    if term.isdigit() and int(term) <= MAX_ID:
+    # isdecimal, not isdigit: "²" or "①" are digits that int() refuses (that was a 500).
+    if term.isdecimal() and int(term) <= MAX_ID:
         q |= Q(id=int(term)) | Q(customer_id=int(term))
-    q |= Q(
-        customer_id__in=Customer.objects.filter(_icontains(CUSTOMER_TEXT_FIELDS, term)).values("pk")
+    related = (
+        ("customer_id", Customer.objects.filter(_icontains(CUSTOMER_TEXT_FIELDS, term))),
+        ("billing_country_id", Country.objects.filter(name__icontains=term)),
+        ("billing_state_id", State.objects.filter(name__icontains=term)),
+        ("billing_city_id", City.objects.filter(name__icontains=term)),
     )
-    q |= Q(billing_country_id__in=Country.objects.filter(name__icontains=term).values("pk"))
-    q |= Q(billing_state_id__in=State.objects.filter(name__icontains=term).values("pk"))
-    q |= Q(billing_city_id__in=City.objects.filter(name__icontains=term).values("pk"))
+    for column, matches in related:
+        match = _related_match(column, matches)
+        if match is not None:
+            q |= match
     return q
 
 
-class OrderFilterSet(django_filters.FilterSet):
+class OrderFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     status_in = ChoiceInFilter(field_name="status", choices=Status.choices)
 
@@ -137,3 +162,15 @@ class OrderFilterSet(django_filters.FilterSet):
         if Status.DELETED not in asked:
             queryset = queryset.exclude(status=Status.DELETED)
         return super().filter_queryset(queryset)
+
+    def statuses(self) -> set[str]:
+        """The statuses the filtered orders can have, by `status` and `status_in` alone."""
+        data = self.form.cleaned_data
+        statuses = set(Status.values) - {Status.DELETED}
+        if data.get("status"):
+            statuses = {data["status"]}
+        if data.get("status_in"):
+            statuses = (statuses if data.get("status") else set(Status.values)) & set(
+                data["status_in"]
+            )
+        return statuses

@@ -1,42 +1,167 @@
-"""Reads of orders. One read path: every endpoint that answers with orders goes through
-`order_queryset_for_api()`, so the list, the detail and the write endpoints cost the same fixed
-number of queries however many items, payments and images an order has."""
+"""Reads of orders. One read path: the list, the detail and every write endpoint answer with
+orders loaded by `order_rows()` + `order_rows_related()` and shaped by
+`serializers.orders_data()`, so they cost the same fixed number of queries however many orders,
+items, payments and images a response holds.
 
-from django.db.models import Prefetch, QuerySet
+Rows are plain dicts (`QuerySet.values()`), not model instances: a page of 100 orders holds
+some 1,700 rows and nested objects, and building a model instance for each of them cost more
+than the database did (see docs/performance.md). The customer and method columns come from joins
+in the page query itself; places, branches and images are few and looked up by id, so each
+distinct one is loaded (and shaped) once per response.
+"""
 
-from bazaar.media.selectors import thumbnails_prefetch
-from bazaar.orders.models import Order, OrderItem, OrderPayment
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Model, QuerySet, Sum
+
+from bazaar.geo.models import City, Country, State
+from bazaar.media.models import Image
+from bazaar.media.selectors import image_queryset
+from bazaar.methods.models import Branch
+from bazaar.orders import services
+from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
+
+Row = dict[str, Any]
+
+ORDER_ROW: tuple[str, ...] = (
+    "id", "key", "status", "shipping_cost", "notes", "extra", "created_at", "updated_at",
+    "billing_address", "billing_postal_code", "billing_national_code", "billing_mobile_number",
+    "billing_first_name", "billing_last_name", "billing_email", "delivery_method",
+    "item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid",
+    "shipping_first_name", "shipping_last_name", "shipping_mobile_number", "shipping_address",
+    "shipping_postal_code", "shipping_latitude", "shipping_longitude",
+    "billing_country_id", "billing_state_id", "billing_city_id", "pickup_branch_id",
+    "shipping_country_id", "shipping_state_id", "shipping_city_id",
+    # Three joins, no more: PostgreSQL's planning time grows steeply with the number of joined
+    # tables (0.4 ms with these three, 50-100 ms with the places and the branch joined too, for
+    # a page that executes in 1 ms), so places and branches are looked up by id instead.
+    "customer_id", "customer__username", "customer__mobile_number", "customer__first_name",
+    "customer__last_name",
+    "payment_method_id", "payment_method__name", "payment_method__image_id",
+    "shipping_method_id", "shipping_method__name", "shipping_method__image_id",
+)  # fmt: skip
+ITEM_ROW: tuple[str, ...] = (
+    "id", "order_id", "product_id", "product__title", "product_data", "unit_price",
+    "unit_discount", "quantity", "notes", "created_at", "updated_at", "options",
+)  # fmt: skip
+PAYMENT_ROW: tuple[str, ...] = (
+    "id", "order_id", "payment_method_id", "payment_method__name", "payment_method__image_id",
+    "approved", "amount", "transaction_id", "notes", "created_at", "updated_at",
+)  # fmt: skip
 
 
-def order_items_queryset() -> QuerySet[OrderItem]:
-    return OrderItem.objects.select_related("product").order_by("id")
+def order_queryset() -> QuerySet[Order]:
+    """What the order filters, search and ordering run over (no joins: counting stays cheap)."""
+    return Order.objects.all()
 
 
-def order_payments_queryset() -> QuerySet[OrderPayment]:
-    return OrderPayment.objects.select_related("payment_method__image").order_by("id")
+def order_rows(queryset: QuerySet[Order]) -> QuerySet[Order, Row]:
+    """The rows of `queryset` with the columns of their customer, methods, branch and places."""
+    return queryset.values(*ORDER_ROW)
 
 
-def order_queryset_for_api() -> QuerySet[Order]:
-    """Orders with everything their API shape shows, in a fixed number of queries."""
-    return Order.objects.select_related(
-        "customer",
-        "payment_method__image",
-        "shipping_method__image",
-        "billing_country",
-        "billing_state",
-        "billing_city",
-        "pickup_branch",
-        "shipping_country",
-        "shipping_state",
-        "shipping_city",
-    ).prefetch_related(
-        Prefetch("items", queryset=order_items_queryset()),
-        Prefetch("payments", queryset=order_payments_queryset()),
-        thumbnails_prefetch("payment_method__image__thumbnails"),
-        thumbnails_prefetch("shipping_method__image__thumbnails"),
-        thumbnails_prefetch("payments__payment_method__image__thumbnails"),
+def item_rows(queryset: QuerySet[OrderItem]) -> QuerySet[OrderItem, Row]:
+    return queryset.order_by("id").values(*ITEM_ROW)
+
+
+def payment_rows(queryset: QuerySet[OrderPayment]) -> QuerySet[OrderPayment, Row]:
+    return queryset.order_by("id").values(*PAYMENT_ROW)
+
+
+@dataclass
+class OrderRows:
+    """Orders with the rows their API shape nests: items and payments by order id; every image
+    the methods show, and every country, state, city and branch the orders name, by id."""
+
+    orders: list[Row]
+    items: dict[int, list[Row]] = field(default_factory=dict)
+    payments: dict[int, list[Row]] = field(default_factory=dict)
+    images: dict[int, Image] = field(default_factory=dict)
+    countries: dict[int, Row] = field(default_factory=dict)
+    states: dict[int, Row] = field(default_factory=dict)
+    cities: dict[int, Row] = field(default_factory=dict)
+    branches: dict[int, Row] = field(default_factory=dict)
+
+
+def _by_order(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["order_id"]].append(row)
+    return grouped
+
+
+def images_by_id(image_ids: set[int | None]) -> dict[int, Image]:
+    """The images (with thumbnails) of `image_ids`, in two queries, none when there are none."""
+    image_ids.discard(None)
+    if not image_ids:
+        return {}
+    return {image.pk: image for image in image_queryset().filter(pk__in=image_ids)}
+
+
+def rows_by_id(model: type[Model], ids: set[int | None], *fields: str) -> dict[int, Row]:
+    """`{id: {"id", *fields}}` of the rows of `model` with those ids; no query for no ids."""
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = model.objects.filter(pk__in=ids).order_by().values("id", *fields)
+    return {row["id"]: row for row in rows}
+
+
+def _ids(orders: list[Row], *columns: str) -> set[int | None]:
+    return {order[column] for order in orders for column in columns}
+
+
+def order_rows_related(orders: Iterable[Row]) -> OrderRows:
+    """Load what `orders` (rows of `order_rows()`) nest: one query per kind of nested row that
+    occurs (items, payments, images and thumbnails, countries, states, cities, branches),
+    whatever the number of orders."""
+    loaded = OrderRows(list(orders))
+    if not loaded.orders:
+        return loaded
+    rows = loaded.orders
+    loaded.countries = rows_by_id(
+        Country, _ids(rows, "billing_country_id", "shipping_country_id"), "name", "code"
     )
+    loaded.states = rows_by_id(
+        State, _ids(rows, "billing_state_id", "shipping_state_id"), "name", "code"
+    )
+    loaded.cities = rows_by_id(City, _ids(rows, "billing_city_id", "shipping_city_id"), "name")
+    loaded.branches = rows_by_id(Branch, _ids(rows, "pickup_branch_id"), "name", "code")
+    ids = [order["id"] for order in rows]
+    loaded.items = _by_order(item_rows(OrderItem.objects.filter(order_id__in=ids)))
+    payments = list(payment_rows(OrderPayment.objects.filter(order_id__in=ids)))
+    loaded.payments = _by_order(payments)
+    loaded.images = images_by_id(
+        {order["payment_method__image_id"] for order in loaded.orders}
+        | {order["shipping_method__image_id"] for order in loaded.orders}
+        | {payment["payment_method__image_id"] for payment in payments}
+    )
+    return loaded
 
 
-def order_get_for_api(*, order_id: int) -> Order:
-    return order_queryset_for_api().get(pk=order_id)
+def order_get_rows(*, order_id: int) -> OrderRows:
+    """One order by id (deleted ones included), or no order at all."""
+    return order_rows_related(order_rows(order_queryset().filter(pk=order_id)))
+
+
+# Tally rows beyond this are folded into one per status by the next count that sees them.
+TALLY_ROWS_COMPACT_AT = 1_000
+
+
+def order_count_by_status(statuses: Collection[str]) -> int | None:
+    """The exact number of orders whose status is one of `statuses`, read from the tallies the
+    database keeps (`OrderStatusDelta`), or None where it keeps none (SQLite: count the rows)."""
+    if connection.vendor != "postgresql":
+        return None
+    tallies = list(
+        OrderStatusDelta.objects.order_by()
+        .values("status")
+        .annotate(total=Sum("delta"), rows=Count("id"))
+    )
+    if sum(tally["rows"] for tally in tallies) > TALLY_ROWS_COMPACT_AT:
+        services.order_status_deltas_compact()
+    return sum(tally["total"] for tally in tallies if tally["status"] in statuses)

@@ -1,8 +1,8 @@
 """Order shapes. Input serializers validate and feed the services; the output is built by plain
-functions (`order_data` and friends) because a page of 100 orders with nested items, payments and
-images is the API's hottest path, and DRF's generic field machinery would dominate its cost. The
-output serializer classes below describe the very same shapes for the OpenAPI schema, and a test
-checks that both agree on every key."""
+functions (`orders_data` and friends) over plain rows, because a page of 100 orders with nested
+items, payments and images is the API's hottest path, and DRF's generic field machinery (or even
+model instances) would dominate its cost. The output serializer classes below describe the very
+same shapes for the OpenAPI schema only, and a test checks that both agree on every key."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -25,9 +25,10 @@ from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.media.serializers import ImageSerializer, image_data
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem
+from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
-from bazaar.orders.status import Status
+from bazaar.orders.status import NOT_PAYABLE, Status
 
 MAX_NOTES = 5_000
 MAX_EXTRA_BYTES = 64 * 1024
@@ -58,134 +59,166 @@ PAYMENT_RESPONSE_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-# --- output: plain functions over rows loaded by selectors.order_queryset_for_api() ------------
+# --- output: plain functions over the rows of selectors.order_rows_related() ---------------------
 
 
-def customer_data(customer: Customer | None) -> dict[str, Any] | None:
-    if customer is None:
+class NestedShapes:
+    """The method, place and branch shapes of one response. Each distinct method is shaped once,
+    however many orders and payments show it: a page of 100 orders names the same few methods
+    some 300 times, each with an image and four thumbnail URLs."""
+
+    def __init__(self, rows: OrderRows, request) -> None:
+        self.rows = rows
+        self.request = request
+        self.methods: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def method(self, kind: str, row: Row) -> dict[str, Any] | None:
+        method_id = row[f"{kind}_id"]
+        if method_id is None:
+            return None
+        shaped = self.methods.get((kind, method_id))
+        if shaped is None:
+            image_id = row[f"{kind}__image_id"]
+            image = None if image_id is None else self.rows.images[image_id]
+            shaped = self.methods[kind, method_id] = {
+                "id": method_id,
+                "name": row[f"{kind}__name"],
+                "image": image_data(image, self.request),
+            }
+        return shaped
+
+
+def customer_data(row: Row) -> dict[str, Any] | None:
+    if row["customer_id"] is None:
         return None
+    first_name, last_name = row["customer__first_name"], row["customer__last_name"]
     return {
-        "id": customer.pk,
-        "username": customer.username,
-        "mobile_number": customer.mobile_number,
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "full_name": f"{customer.first_name} {customer.last_name}".strip(),
+        "id": row["customer_id"],
+        "username": row["customer__username"],
+        "mobile_number": row["customer__mobile_number"],
+        "first_name": first_name,
+        "last_name": last_name,
+        "full_name": f"{first_name} {last_name}".strip(),
     }
 
 
-def method_data(method: PaymentMethod | ShippingMethod | None, request) -> dict[str, Any] | None:
-    if method is None:
-        return None
-    return {"id": method.pk, "name": method.name, "image": image_data(method.image, request)}
+def place_data(place_id: int | None, places: dict[int, Row]) -> dict[str, Any] | None:
+    """`{id, name, code}` of a country, state or branch, `{id, name}` of a city (the columns
+    `selectors.order_rows_related` read), shared by every order of the response that names it."""
+    return None if place_id is None else places[place_id]
 
 
-def place_data(place: Country | State | None) -> dict[str, Any] | None:
-    if place is None:
-        return None
-    return {"id": place.pk, "name": place.name, "code": place.code}
-
-
-def city_data(city: City | None) -> dict[str, Any] | None:
-    return None if city is None else {"id": city.pk, "name": city.name}
-
-
-def item_data(item: OrderItem) -> dict[str, Any]:
-    subtotal = item.unit_price * item.quantity
-    discount = item.unit_discount * item.quantity
-    title = item.product.title
+def item_data(item: Row) -> dict[str, Any]:
+    unit_price, unit_discount = item["unit_price"], item["unit_discount"]
+    quantity, title = item["quantity"], item["product__title"]
     return {
-        "id": item.pk,
-        "product": item.product_id,
+        "id": item["id"],
+        "product": item["product_id"],
         "product_title": title,
         "product_name": title,
-        "product_data": item.product_data,
-        "unit_price": item.unit_price,
-        "unit_discount": item.unit_discount,
-        "quantity": item.quantity,
-        "notes": item.notes,
-        "subtotal": subtotal,
-        "discount": discount,
-        "total": subtotal - discount,
-        "created_at": iso_utc(item.created_at),
-        "updated_at": iso_utc(item.updated_at),
-        "options": item.options,
+        "product_data": item["product_data"],
+        "unit_price": unit_price,
+        "unit_discount": unit_discount,
+        "quantity": quantity,
+        "notes": item["notes"],
+        "subtotal": unit_price * quantity,
+        "discount": unit_discount * quantity,
+        "total": (unit_price - unit_discount) * quantity,
+        "created_at": iso_utc(item["created_at"]),
+        "updated_at": iso_utc(item["updated_at"]),
+        "options": item["options"],
     }
-
-
-def branch_data(branch: Branch | None) -> dict[str, Any] | None:
-    return None if branch is None else {"id": branch.pk, "name": branch.name, "code": branch.code}
 
 
 def _coordinate(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def payment_data(payment: OrderPayment, request) -> dict[str, Any]:
+def payment_data(payment: Row, shapes: NestedShapes) -> dict[str, Any]:
     return {
-        "id": payment.pk,
-        "payment_method_data": method_data(payment.payment_method, request),
-        "approved": payment.approved,
-        "amount": payment.amount,
-        "transaction_id": payment.transaction_id,
-        "notes": payment.notes,
-        "created_at": iso_utc(payment.created_at),
-        "updated_at": iso_utc(payment.updated_at),
+        "id": payment["id"],
+        "payment_method_data": shapes.method("payment_method", payment),
+        "approved": payment["approved"],
+        "amount": payment["amount"],
+        "transaction_id": payment["transaction_id"],
+        "notes": payment["notes"],
+        "created_at": iso_utc(payment["created_at"]),
+        "updated_at": iso_utc(payment["updated_at"]),
     }
 
 
-def order_data(order: Order, request) -> dict[str, Any]:
+def order_data(
+    order: Row, items: list[Row], payments: list[Row], shapes: NestedShapes
+) -> dict[str, Any]:
     """The order shape of SPEC §5. Totals come from the order row (kept by the services)."""
-    total = order.items_subtotal - order.items_discount + order.shipping_cost
-    outstanding = total - order.amount_paid
+    items_subtotal, items_discount = order["items_subtotal"], order["items_discount"]
+    total = items_subtotal - items_discount + order["shipping_cost"]
+    outstanding = total - order["amount_paid"]
     return {
-        "id": order.pk,
-        "key": order.key,
-        "status": order.status,
-        "customer_data": customer_data(order.customer),
-        "payment_method_data": method_data(order.payment_method, request),
-        "shipping_method_data": method_data(order.shipping_method, request),
-        "shipping_cost": order.shipping_cost,
-        "notes": order.notes,
-        "extra": order.extra,
-        "created_at": iso_utc(order.created_at),
-        "updated_at": iso_utc(order.updated_at),
-        "billing_country_data": place_data(order.billing_country),
-        "billing_state_data": place_data(order.billing_state),
-        "billing_city_data": city_data(order.billing_city),
-        "billing_address": order.billing_address,
-        "billing_postal_code": order.billing_postal_code,
-        "billing_national_code": order.billing_national_code,
-        "billing_mobile_number": order.billing_mobile_number,
-        "billing_first_name": order.billing_first_name,
-        "billing_last_name": order.billing_last_name,
-        "count": order.item_count,
-        "quantity": order.item_quantity,
-        "items_subtotal": order.items_subtotal,
-        "items_discount": order.items_discount,
-        "subtotal": order.items_subtotal,
-        "total_discount": order.items_discount,
+        "id": order["id"],
+        "key": order["key"],
+        "status": order["status"],
+        "customer_data": customer_data(order),
+        "payment_method_data": shapes.method("payment_method", order),
+        "shipping_method_data": shapes.method("shipping_method", order),
+        "shipping_cost": order["shipping_cost"],
+        "notes": order["notes"],
+        "extra": order["extra"],
+        "created_at": iso_utc(order["created_at"]),
+        "updated_at": iso_utc(order["updated_at"]),
+        "billing_country_data": place_data(order["billing_country_id"], shapes.rows.countries),
+        "billing_state_data": place_data(order["billing_state_id"], shapes.rows.states),
+        "billing_city_data": place_data(order["billing_city_id"], shapes.rows.cities),
+        "billing_address": order["billing_address"],
+        "billing_postal_code": order["billing_postal_code"],
+        "billing_national_code": order["billing_national_code"],
+        "billing_mobile_number": order["billing_mobile_number"],
+        "billing_first_name": order["billing_first_name"],
+        "billing_last_name": order["billing_last_name"],
+        "count": order["item_count"],
+        "quantity": order["item_quantity"],
+        "items_subtotal": items_subtotal,
+        "items_discount": items_discount,
+        "subtotal": items_subtotal,
+        "total_discount": items_discount,
         "total": total,
-        "amount_paid": order.amount_paid,
+        "amount_paid": order["amount_paid"],
         "amount_outstanding": outstanding,
         "is_paid": total > 0 and outstanding <= 0,
-        "is_payable": order.is_payable,
-        "items": [item_data(item) for item in order.items.all()],
-        "payments": [payment_data(payment, request) for payment in order.payments.all()],
-        "billing_email": order.billing_email,
-        "delivery_method": order.delivery_method,
-        "pickup_branch_data": branch_data(order.pickup_branch),
-        "shipping_first_name": order.shipping_first_name,
-        "shipping_last_name": order.shipping_last_name,
-        "shipping_mobile_number": order.shipping_mobile_number,
-        "shipping_country_data": place_data(order.shipping_country),
-        "shipping_state_data": place_data(order.shipping_state),
-        "shipping_city_data": city_data(order.shipping_city),
-        "shipping_address": order.shipping_address,
-        "shipping_postal_code": order.shipping_postal_code,
-        "shipping_latitude": _coordinate(order.shipping_latitude),
-        "shipping_longitude": _coordinate(order.shipping_longitude),
+        "is_payable": order["item_count"] > 0
+        and outstanding > 0
+        and order["status"] not in NOT_PAYABLE,
+        "items": [item_data(item) for item in items],
+        "payments": [payment_data(payment, shapes) for payment in payments],
+        "billing_email": order["billing_email"],
+        "delivery_method": order["delivery_method"],
+        "pickup_branch_data": place_data(order["pickup_branch_id"], shapes.rows.branches),
+        "shipping_first_name": order["shipping_first_name"],
+        "shipping_last_name": order["shipping_last_name"],
+        "shipping_mobile_number": order["shipping_mobile_number"],
+        "shipping_country_data": place_data(order["shipping_country_id"], shapes.rows.countries),
+        "shipping_state_data": place_data(order["shipping_state_id"], shapes.rows.states),
+        "shipping_city_data": place_data(order["shipping_city_id"], shapes.rows.cities),
+        "shipping_address": order["shipping_address"],
+        "shipping_postal_code": order["shipping_postal_code"],
+        "shipping_latitude": _coordinate(order["shipping_latitude"]),
+        "shipping_longitude": _coordinate(order["shipping_longitude"]),
     }
+
+
+def orders_data(rows: OrderRows, request) -> list[dict[str, Any]]:
+    """Every order of `rows`, in their order, shaped."""
+    shapes = NestedShapes(rows, request)
+    no_rows: list[Row] = []
+    return [
+        order_data(
+            order,
+            rows.items.get(order["id"], no_rows),
+            rows.payments.get(order["id"], no_rows),
+            shapes,
+        )
+        for order in rows.orders
+    ]
 
 
 # --- output: the same shapes, declared for the OpenAPI schema --------------------------------
@@ -247,9 +280,6 @@ class OrderItemSerializer(Serializer):
         child=serializers.IntegerField(), help_text="Ids of the chosen option values."
     )
 
-    def to_representation(self, instance):
-        return item_data(instance)
-
 
 class OrderPaymentSerializer(Serializer):
     id = serializers.IntegerField()
@@ -260,9 +290,6 @@ class OrderPaymentSerializer(Serializer):
     notes = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    def to_representation(self, instance):
-        return payment_data(instance, self.context.get("request"))
 
 
 class OrderSerializer(Serializer):
@@ -312,9 +339,6 @@ class OrderSerializer(Serializer):
     shipping_postal_code = serializers.CharField(allow_null=True)
     shipping_latitude = serializers.FloatField(allow_null=True)
     shipping_longitude = serializers.FloatField(allow_null=True)
-
-    def to_representation(self, instance):
-        return order_data(instance, self.context.get("request"))
 
 
 # --- input ------------------------------------------------------------------------------------

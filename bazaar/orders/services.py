@@ -6,9 +6,10 @@ so racing requests queue instead of both passing a check, and the stored totals 
 in the same transaction. A refused write raises before anything is committed.
 """
 
+from collections import Counter
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import ValidationError
@@ -20,7 +21,7 @@ from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
 from bazaar.media.selectors import image_queryset
 from bazaar.media.serializers import image_data
-from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 from bazaar.orders.status import (
     ITEMS_LOCKED,
     PAYMENTS_LOCKED,
@@ -39,30 +40,44 @@ MAX_ORDER_AMOUNT = 10**15
 # --- totals -----------------------------------------------------------------------------------
 
 
-def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
-    """The stored totals, recomputed from the item and payment rows (one query per relation:
-    summing both relations in one join would multiply the sums)."""
-    items = OrderItem.objects.filter(order_id=order_id).aggregate(
+def _item_totals(order_id: int) -> dict[str, int]:
+    totals = OrderItem.objects.filter(order_id=order_id).aggregate(
         item_count=Count("id"),
         item_quantity=Coalesce(Sum("quantity"), 0),
         items_subtotal=Coalesce(Sum(F("unit_price") * F("quantity")), 0),
         items_discount=Coalesce(Sum(F("unit_discount") * F("quantity")), 0),
     )
-    paid = OrderPayment.objects.filter(order_id=order_id).aggregate(
+    return {name: int(value) for name, value in totals.items()}
+
+
+def _payment_totals(order_id: int) -> dict[str, int]:
+    totals = OrderPayment.objects.filter(order_id=order_id).aggregate(
         amount_paid=Coalesce(Sum("amount", filter=Q(approved=True)), 0)
     )
-    return {name: int(value) for name, value in {**items, **paid}.items()}
+    return {"amount_paid": int(totals["amount_paid"])}
 
 
-TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid"]
+def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
+    """The stored totals, recomputed from the item and payment rows (one query per relation:
+    summing both relations in one join would multiply the sums)."""
+    return {**_item_totals(order_id), **_payment_totals(order_id)}
 
 
-@transaction.atomic
-def order_refresh_totals(*, order: Order) -> Order:
-    """Rewrite the order's stored totals from its rows and move its updated_at."""
-    for name, value in order_totals_from_rows(order_id=order.pk).items():
+ITEM_TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount"]
+TOTAL_FIELDS = [*ITEM_TOTAL_FIELDS, "amount_paid"]
+
+
+@transaction.atomic(savepoint=False)  # all or nothing with the caller's write, not on its own
+def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = True) -> Order:
+    """Rewrite the order's stored totals from its rows (its items', its payments' or both) and
+    move its updated_at. The caller holds the order's row lock."""
+    totals = {
+        **(_item_totals(order.pk) if items else {}),
+        **(_payment_totals(order.pk) if payments else {}),
+    }
+    for name, value in totals.items():
         setattr(order, name, value)
-    order.save(update_fields=TOTAL_FIELDS)
+    order.save(update_fields=list(totals))
     return order
 
 
@@ -236,7 +251,7 @@ def _lock_for_items(order_id: int) -> Order:
 @transaction.atomic
 def item_add(*, order_id: int, data: dict[str, Any], request=None) -> OrderItem:
     order = _lock_for_items(order_id)
-    if OrderItem.objects.filter(order_id=order.pk).count() >= MAX_ITEMS_PER_ORDER:
+    if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
@@ -262,11 +277,11 @@ def item_update(*, order_id: int, item_id: int, data: dict[str, Any]) -> OrderIt
 def item_delete(*, order_id: int, item_id: int) -> None:
     order = _lock_for_items(order_id)
     OrderItem.objects.filter(pk=item_id, order_id=order.pk).delete()
-    order_refresh_totals(order=order)
+    order_refresh_totals(order=order, payments=False)
 
 
 def _refresh_and_check(order: Order) -> None:
-    order_refresh_totals(order=order)
+    order_refresh_totals(order=order, payments=False)
     _check_order_amount(order)
 
 
@@ -298,7 +313,7 @@ def _check_approval(order: Order, payment: OrderPayment) -> None:
 def payment_add(*, order_id: int, data: dict[str, Any]) -> OrderPayment:
     order = _lock_for_payments(order_id)
     payment = OrderPayment.objects.create(order=order, **data)
-    order_refresh_totals(order=order)
+    order_refresh_totals(order=order, items=False)
     if payment.approved:
         _check_approval(order, payment)
     return payment
@@ -312,7 +327,7 @@ def payment_update(*, order_id: int, payment_id: int, data: dict[str, Any]) -> O
     for name, value in data.items():
         setattr(payment, name, value)
     payment.save()
-    order_refresh_totals(order=order)
+    order_refresh_totals(order=order, items=False)
     if payment.approved and payment.amount > was_counted:
         _check_approval(order, payment)
     return payment
@@ -322,4 +337,31 @@ def payment_update(*, order_id: int, payment_id: int, data: dict[str, Any]) -> O
 def payment_delete(*, order_id: int, payment_id: int) -> None:
     order = _lock_for_payments(order_id)
     OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).delete()
-    order_refresh_totals(order=order)
+    order_refresh_totals(order=order, items=False)
+
+
+# --- status tallies ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_status_deltas_compact() -> bool:
+    """Fold the tally rows the triggers wrote into one row per status (PostgreSQL only).
+
+    The sums never change: the rows deleted are exactly the rows re-added as sums, and a row a
+    concurrent write adds meanwhile is left for the next time. One compaction runs at a time (an
+    advisory lock; the others return False at once), so two never wait on each other's rows."""
+    if connection.vendor != "postgresql":
+        return False
+    table = OrderStatusDelta._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [table])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(f"DELETE FROM {table} RETURNING status, delta")  # noqa: S608 (a model's table)
+        sums: Counter[str] = Counter()
+        for status, delta in cursor.fetchall():
+            sums[status] += delta
+    OrderStatusDelta.objects.bulk_create(
+        OrderStatusDelta(status=status, delta=delta) for status, delta in sums.items() if delta
+    )
+    return True

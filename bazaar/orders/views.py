@@ -8,13 +8,16 @@ from bazaar.orders import selectors, services
 from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
 from bazaar.orders.models import Order, OrderItem, OrderPayment
 from bazaar.orders.serializers import (
+    NestedShapes,
     OrderItemSerializer,
     OrderItemWriteSerializer,
     OrderPaymentSerializer,
     OrderPaymentWriteSerializer,
     OrderSerializer,
     OrderWriteSerializer,
-    order_data,
+    item_data,
+    orders_data,
+    payment_data,
 )
 
 ORDER_EXAMPLE = OpenApiExample(
@@ -77,12 +80,18 @@ CS_CART_EXAMPLE = OpenApiExample(
 )
 
 
+# A list with no other parameter than these is counted from the status tallies.
+STATUS_ONLY_PARAMETERS = {"limit", "offset", "ordering", "status", "status_in"}
+
+
 class OrderResponseMixin:
     """Write endpoints answer with the whole order, read through the one read path."""
 
     def order_response(self, order_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-        order = selectors.order_get_for_api(order_id=order_id)
-        return Response(order_data(order, self.request), status=status_code)
+        shaped = orders_data(selectors.order_get_rows(order_id=order_id), self.request)
+        if not shaped:
+            raise Http404
+        return Response(shaped[0], status=status_code)
 
 
 @extend_schema_view(
@@ -108,17 +117,27 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         return order_search_q(term)
 
     def get_queryset(self):
-        return selectors.order_queryset_for_api()
+        return selectors.order_queryset()
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response([order_data(order, request) for order in page])
+        page = self.paginator.paginate_queryset(
+            queryset, request, self, read=selectors.order_rows, count=self.count_by_status()
+        )
+        rows = selectors.order_rows_related(page)
+        return self.get_paginated_response(orders_data(rows, request))
+
+    def count_by_status(self) -> int | None:
+        """The list's count from the status tallies, when it filters by status alone (the
+        default page included), else None: the paginator counts the rows."""
+        if not set(self.request.query_params) <= STATUS_ONLY_PARAMETERS:
+            return None
+        # The filterset the list was filtered with (bazaar.api.filters.DjangoFilterBackend).
+        return selectors.order_count_by_status(self.filterset.statuses())
 
     def retrieve(self, request, *args, **kwargs):
         # Not through the list's filters: a deleted order is still shown by id.
-        order = _get_or_404(self.get_queryset(), self.kwargs["pk"])
-        return Response(order_data(order, request))
+        return self.order_response(_pk_or_404(self.kwargs["pk"]))
 
     def extra_permission_codes(self, request) -> "list[int]":  # `list` is the action here
         """Inline items and payments need their own create codes as well as 2201 (SPEC §11)."""
@@ -163,10 +182,17 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         return _get_or_404(Order.objects.all(), self.kwargs["pk"])
 
 
+def _pk_or_404(pk) -> int:
+    try:
+        return int(pk)
+    except (ValueError, TypeError):
+        raise Http404 from None
+
+
 def _get_or_404(queryset, pk):
     try:
-        return queryset.get(pk=int(pk))
-    except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist):
+        return queryset.get(pk=_pk_or_404(pk))
+    except (OverflowError, queryset.model.DoesNotExist):
         raise Http404 from None
 
 
@@ -193,6 +219,25 @@ class OrderChildViewSet(
     def get_object(self):
         return _get_or_404(self.get_queryset(), self.kwargs["pk"])
 
+    def read_rows(self, queryset):
+        """The rows (`selectors.item_rows`, …) that `shape` turns into the API's objects."""
+        raise NotImplementedError
+
+    def shape(self, rows: list) -> list:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginator.paginate_queryset(
+            self.get_queryset(), request, self, read=self.read_rows
+        )
+        return self.get_paginated_response(self.shape(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        rows = list(self.read_rows(self.get_queryset().filter(pk=_pk_or_404(self.kwargs["pk"]))))
+        if not rows:
+            raise Http404
+        return Response(self.shape(rows)[0])
+
 
 @extend_schema_view(
     create=extend_schema(request=OrderItemWriteSerializer, responses={201: OrderSerializer}),
@@ -207,7 +252,13 @@ class OrderItemViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderItem.objects.none()
-        return selectors.order_items_queryset().filter(order_id=self.get_order().pk)
+        return OrderItem.objects.filter(order_id=self.get_order().pk)
+
+    def read_rows(self, queryset):
+        return selectors.item_rows(queryset)
+
+    def shape(self, rows: list) -> list:
+        return [item_data(row) for row in rows]
 
     def create(self, request, *args, **kwargs):
         order = self.get_order()
@@ -252,7 +303,15 @@ class OrderPaymentViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderPayment.objects.none()
-        return selectors.order_payments_queryset().filter(order_id=self.get_order().pk)
+        return OrderPayment.objects.filter(order_id=self.get_order().pk)
+
+    def read_rows(self, queryset):
+        return selectors.payment_rows(queryset)
+
+    def shape(self, rows: list) -> list:
+        images = selectors.images_by_id({row["payment_method__image_id"] for row in rows})
+        shapes = NestedShapes(selectors.OrderRows(orders=[], images=images), self.request)
+        return [payment_data(row, shapes) for row in rows]
 
     def create(self, request, *args, **kwargs):
         order = self.get_order()

@@ -19,12 +19,6 @@ KEYS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def memory_cache(settings):
-    """Throttle counters in memory, so that only the list's own queries are counted."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
 @pytest.mark.parametrize("slash", ["", "/"])
 def test_create_with_persian_title_gets_a_persian_slug(admin_client, slash):
     image = ImageFactory(width=1920, height=1080, fmt="JPEG")

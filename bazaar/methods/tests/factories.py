@@ -1,7 +1,7 @@
 import factory
 
 from bazaar.media.tests.factories import ImageFactory
-from bazaar.methods.models import PaymentMethod, ShippingMethod
+from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 
 
 class PaymentMethodFactory(factory.django.DjangoModelFactory):
@@ -30,3 +30,11 @@ class ShippingMethodFactory(factory.django.DjangoModelFactory):
 
     class Params:
         with_image = factory.Trait(image=factory.SubFactory(ImageFactory))
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Branch {n}")
+    code = factory.Sequence(lambda n: f"BR-{n}")
+
+    class Meta:
+        model = Branch

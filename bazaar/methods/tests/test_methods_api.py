@@ -13,12 +13,6 @@ from bazaar.orders.models import Order, OrderPayment
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def memory_cache(settings):
-    """Throttle counters in memory, so that only the list's own queries are counted."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
 RESOURCES = [
     ("/api/payment-methods/", 2000, PaymentMethod, PaymentMethodFactory),
     ("/api/shipping-methods/", 2100, ShippingMethod, ShippingMethodFactory),
