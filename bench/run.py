@@ -9,7 +9,7 @@ against "the floor": the same JSON built from hand-written SQL with psycopg + or
 framework (bench/floor.py). Writes a Markdown report and a PNG plot; see bench/README.md.
 
 Environment: BENCH_SIZES (10000,100000,1000000), BENCH_WORKERS (2), BENCH_DURATION (10 s),
-BENCH_REQUESTS (200), BENCH_OUT (docs/performance-bench.md), BENCH_KEEP_DB (0), BENCH_CLIENTS (8),
+BENCH_REQUESTS (200), BENCH_OUT (docs/performance.md), BENCH_KEEP_DB (0), BENCH_CLIENTS (8),
 BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379/15),
 BENCH_PROFILE (pyinstrument profile of the list under bench/results/; default on when
 BENCH_REQUESTS >= 100), BENCH_NOTE (a sentence added to the report, e.g. where the data came from).
@@ -92,7 +92,7 @@ class Config:
     @classmethod
     def from_env(cls) -> Config:
         env = os.environ.get
-        out = Path(env("BENCH_OUT", "docs/performance-bench.md"))
+        out = Path(env("BENCH_OUT", "docs/performance.md"))
         return cls(
             sizes=[int(s) for s in env("BENCH_SIZES", "10000,100000,1000000").split(",") if s],
             workers=int(env("BENCH_WORKERS", "2")),
@@ -825,6 +825,11 @@ def write_report(cfg: Config, results: list[dict[str, Any]], facts: dict[str, st
         "",
         f"Measured {now} on commit `{facts['commit']}` by `bench/run.py` "
         f"(how to run: [`bench/README.md`](../bench/README.md)).",
+        "",
+        "What dominates each figure, what was changed to get here and what would close the "
+        "remaining gaps: [`performance-analysis.md`](performance-analysis.md); the list's query "
+        "plans at a million orders: [`performance-explain.md`](performance-explain.md); loading "
+        "the demo data: [`seed-performance.md`](seed-performance.md).",
         "",
         f"Settings: sizes {', '.join(f'{s:,}' for s in cfg.sizes)}; gunicorn "
         f"{cfg.workers} sync workers, `DEBUG=false`, throttle counters in Redis; "

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Model, QuerySet, Sum
 
+from bazaar.api.functions import UTCTimestampText
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.media.selectors import image_queryset
@@ -28,7 +29,7 @@ from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelt
 Row = dict[str, Any]
 
 ORDER_ROW: tuple[str, ...] = (
-    "id", "key", "status", "shipping_cost", "notes", "extra", "created_at", "updated_at",
+    "id", "key", "status", "shipping_cost", "notes", "extra",
     "billing_address", "billing_postal_code", "billing_national_code", "billing_mobile_number",
     "billing_first_name", "billing_last_name", "billing_email", "delivery_method",
     "item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid",
@@ -46,11 +47,11 @@ ORDER_ROW: tuple[str, ...] = (
 )  # fmt: skip
 ITEM_ROW: tuple[str, ...] = (
     "id", "order_id", "product_id", "product__title", "product_data", "unit_price",
-    "unit_discount", "quantity", "notes", "created_at", "updated_at", "options",
+    "unit_discount", "quantity", "notes", "options",
 )  # fmt: skip
 PAYMENT_ROW: tuple[str, ...] = (
     "id", "order_id", "payment_method_id", "payment_method__name", "payment_method__image_id",
-    "approved", "amount", "transaction_id", "notes", "created_at", "updated_at",
+    "approved", "amount", "transaction_id", "notes",
 )  # fmt: skip
 
 
@@ -59,17 +60,22 @@ def order_queryset() -> QuerySet[Order]:
     return Order.objects.all()
 
 
+def _timestamps() -> dict[str, UTCTimestampText]:
+    """`created` and `updated`: the row's timestamps, already written as the API writes them."""
+    return {"created": UTCTimestampText("created_at"), "updated": UTCTimestampText("updated_at")}
+
+
 def order_rows(queryset: QuerySet[Order]) -> QuerySet[Order, Row]:
-    """The rows of `queryset` with the columns of their customer, methods, branch and places."""
-    return queryset.values(*ORDER_ROW)
+    """The rows of `queryset` with the columns of their customer and methods."""
+    return queryset.values(*ORDER_ROW, **_timestamps())
 
 
 def item_rows(queryset: QuerySet[OrderItem]) -> QuerySet[OrderItem, Row]:
-    return queryset.order_by("id").values(*ITEM_ROW)
+    return queryset.order_by("id").values(*ITEM_ROW, **_timestamps())
 
 
 def payment_rows(queryset: QuerySet[OrderPayment]) -> QuerySet[OrderPayment, Row]:
-    return queryset.order_by("id").values(*PAYMENT_ROW)
+    return queryset.order_by("id").values(*PAYMENT_ROW, **_timestamps())
 
 
 @dataclass

@@ -19,7 +19,7 @@ from bazaar.accounts.validators import (
 )
 from bazaar.api.fields import MoneyField, StrictIntegerField
 from bazaar.api.relations import RelatedIdField
-from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer, iso_utc
+from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
@@ -124,8 +124,8 @@ def item_data(item: Row) -> dict[str, Any]:
         "subtotal": unit_price * quantity,
         "discount": unit_discount * quantity,
         "total": (unit_price - unit_discount) * quantity,
-        "created_at": iso_utc(item["created_at"]),
-        "updated_at": iso_utc(item["updated_at"]),
+        "created_at": item["created"],
+        "updated_at": item["updated"],
         "options": item["options"],
     }
 
@@ -142,8 +142,8 @@ def payment_data(payment: Row, shapes: NestedShapes) -> dict[str, Any]:
         "amount": payment["amount"],
         "transaction_id": payment["transaction_id"],
         "notes": payment["notes"],
-        "created_at": iso_utc(payment["created_at"]),
-        "updated_at": iso_utc(payment["updated_at"]),
+        "created_at": payment["created"],
+        "updated_at": payment["updated"],
     }
 
 
@@ -164,8 +164,8 @@ def order_data(
         "shipping_cost": order["shipping_cost"],
         "notes": order["notes"],
         "extra": order["extra"],
-        "created_at": iso_utc(order["created_at"]),
-        "updated_at": iso_utc(order["updated_at"]),
+        "created_at": order["created"],
+        "updated_at": order["updated"],
         "billing_country_data": place_data(order["billing_country_id"], shapes.rows.countries),
         "billing_state_data": place_data(order["billing_state_id"], shapes.rows.states),
         "billing_city_data": place_data(order["billing_city_id"], shapes.rows.cities),
