@@ -7,7 +7,8 @@ class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <key>` against hashed tokens (django-rest-knox).
 
     Differences from knox's own class:
-    - a key that is not valid UTF-8 or ASCII is a 401, not a 500;
+    - a key that is not valid UTF-8 or ASCII is a 401, not a 500; so is one with a NUL, which
+      PostgreSQL refuses in the token lookup (that was a 400 "The database refused this value.");
     - an inactive user authenticates and is then refused with 403 by the permission class, as
       SPEC §3 asks ("inactive users get 403"); no token of theirs works for anything;
     - only the presented token's expiry is checked, in the same query, instead of loading every
@@ -19,6 +20,8 @@ class TokenAuthentication(KnoxTokenAuthentication):
             text = token.decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if "\x00" in text:
+            raise exceptions.AuthenticationFailed("Invalid token.")
         return super().authenticate_credentials(text.encode("ascii"))
 
     def validate_user(self, auth_token):

@@ -34,8 +34,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return _non_negative_int(raw, name=self.offset_query_param)
 
     def paginate_queryset(self, queryset, request, view=None, *, read=None, count=None):
-        """DRF's page, with `read`: what turns the counted queryset into the one a page is read
-        from (`.values()` with joins, say), so that the count does not pay for those joins; and
+        """DRF's page, with `read`: what turns the page (the counted queryset, sliced) into the
+        rows returned (`.values()` with joins, say), so that the count does not pay for those
+        joins; and
         `count`: the exact number of rows when the caller knows it without counting them."""
         self.request = request
         # Both parameters are validated before counting, so a bad offset costs no query.
@@ -44,5 +45,5 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         self.count = self.get_count(queryset) if count is None else count
         if self.count == 0 or self.offset > self.count:
             return []
-        rows = queryset if read is None else read(queryset)
-        return list(rows[self.offset : self.offset + self.limit])
+        page = queryset[self.offset : self.offset + self.limit]
+        return list(page if read is None else read(page))

@@ -5,12 +5,30 @@ from rest_framework.exceptions import ParseError
 
 from bazaar.api.errors import RequestTooLarge
 
+# Deeper bodies are refused. orjson reads 1 024 levels but writes only 254, and the standard
+# library's json (psycopg's and SQLite's JSONField readers) stops near 1 000: a deeper `extra`
+# would be a 500 at once, or stored and then break every later read of its row.
+MAX_JSON_DEPTH = 100
+
+
+def json_depth_exceeds(value, limit: int) -> bool:
+    """True when objects/arrays nest more than `limit` levels (iterative: no recursion limit)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
 
 class JSONParser(parsers.JSONParser):
     """JSON bodies up to API_MAX_BODY_BYTES, parsed with orjson.
 
     The size is enforced while reading, so a chunked body without Content-Length cannot slip past;
-    orjson refuses nesting deeper than 1024 instead of exhausting the stack.
+    orjson refuses nesting deeper than 1024 instead of exhausting the stack; this parser refuses
+    anything deeper than MAX_JSON_DEPTH as well.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -21,6 +39,11 @@ class JSONParser(parsers.JSONParser):
         if not body.strip():
             raise ParseError("JSON parse error - the request body is empty.")
         try:
-            return orjson.loads(body)
+            data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+        if isinstance(data, dict | list) and json_depth_exceeds(data, MAX_JSON_DEPTH):
+            raise ParseError(
+                f"JSON parse error - objects and arrays nest more than {MAX_JSON_DEPTH} levels."
+            )
+        return data

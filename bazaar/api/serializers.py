@@ -8,7 +8,10 @@ def iso_utc(value: datetime | None) -> str | None:
     """SPEC §2: ISO 8601 in UTC with microseconds and `Z`, whatever TIME_ZONE is."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is None or value.utcoffset():
+        value = value.astimezone(UTC)
+    # isoformat, not strftime: twice as fast, and a page of orders formats some 900 of these.
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -16,9 +19,33 @@ class UTCDateTimeField(serializers.DateTimeField):
         return iso_utc(value)
 
 
+NUL_MESSAGE = "Null characters are not allowed."  # DRF's own wording for CharField
+
+
+def contains_nul(value) -> bool:
+    """A NUL character in a string, or in any key or string nested in lists and dicts
+    (iterative: bodies may nest as deep as the parser allows)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 class StrictFieldsMixin:
     """A body field that the serializer does not know is a 400 naming it (catches typos such as
-    `shiping_cost`). Read-only fields sent back are ignored, so a GET body can be PUT back."""
+    `shiping_cost`). Read-only fields sent back are ignored, so a GET body can be PUT back.
+
+    A NUL character anywhere in a field's value (JSON fields and lists included, not only the
+    text fields DRF checks) is a 400 naming the field: PostgreSQL can store NUL neither in text
+    nor in jsonb, and SQLite would, so refusing it up front keeps both databases alike."""
 
     # Keys of the resource's response that an input-only serializer accepts and drops.
     read_only_keys: frozenset[str] = frozenset()
@@ -31,6 +58,16 @@ class StrictFieldsMixin:
                 raise serializers.ValidationError(
                     {key: ["Unknown field: this resource has no such field."] for key in unknown}
                 )
+            with_nul = sorted(
+                key
+                for key in data
+                if key in self.fields
+                # nested serializers check their own fields and name them
+                and not isinstance(self.fields[key], serializers.BaseSerializer)
+                and contains_nul(data[key])
+            )
+            if with_nul:
+                raise serializers.ValidationError({key: [NUL_MESSAGE] for key in with_nul})
         return super().to_internal_value(data)
 
 

@@ -291,7 +291,9 @@ class OrderItemForm(forms.ModelForm):
     def clean_option_values(self) -> list[int]:
         text = self.cleaned_data["option_values"] or ""
         parts = [part.strip() for part in str(text).split(",") if part.strip()]
-        if not all(part.isdigit() for part in parts):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (that was a 500); and an id
+        # has at most 18 digits, so a 30-digit one cannot overflow the database's integer.
+        if not all(part.isdecimal() and len(part) <= 18 for part in parts):
             raise ValidationError(_("Option value ids are whole numbers, e.g. 12, 15."))
         return [int(part) for part in parts]
 

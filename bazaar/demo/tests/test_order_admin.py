@@ -393,6 +393,18 @@ def test_an_item_takes_the_products_options_as_the_api_does(browser, product):
     assert black.pk not in item.options
 
 
+@pytest.mark.parametrize("typed", ["²", "1,①", "9" * 30, "12a"])
+def test_regression_option_values_that_are_not_ids_are_a_form_error(browser, product, typed):
+    order = make_order(items=0)
+    row = {"product": product.pk, "unit_price": "", "unit_discount": 0, "quantity": 1}
+    response = browser.post(
+        change_url(order), form_data(order, items=[{**row, "option_values": typed}])
+    )
+    assert response.status_code == 200
+    assert errors_in(response) == ["Option value ids are whole numbers, e.g. 12, 15."]
+    assert not order.items.exists()
+
+
 def test_a_pickup_order_needs_a_branch(browser, product):
     order = make_order()
     response = browser.post(change_url(order), form_data(order, delivery_method="pickup"))

@@ -249,6 +249,25 @@ def test_filters_search_ordering_and_pagination_together(admin_client, shop):
     assert len(last["results"]) == 6 and last["next"] is None
 
 
+def test_every_page_keeps_the_order_of_the_whole_list(admin_client):
+    """A page is read as "its ids, then their rows": walking all pages must give the whole list
+    in order, for a column of the order and for a joined one."""
+    names = ["Dara", "Arash", "Cyrus", "Bijan", "Arash"]
+    for i, name in enumerate(names * 3):
+        Order.objects.create(customer=CustomerFactory(first_name=name), shipping_cost=i % 4)
+    for ordering in ["customer__first_name,-id", "-shipping_cost,id", "-created_at"]:
+        whole = admin_client.get(f"/api/orders/?ordering={ordering}&limit=100").json()["results"]
+        paged = []
+        for offset in range(0, 15, 4):
+            page = admin_client.get(f"/api/orders/?ordering={ordering}&limit=4&offset={offset}")
+            paged += page.json()["results"]
+        assert [o["id"] for o in paged] == [o["id"] for o in whole] and len(whole) == 15
+    first_names = [o["customer_data"]["first_name"] for o in whole]
+    assert first_names != sorted(first_names)  # the last ordering was by date, not by name
+    by_name = admin_client.get("/api/orders/?ordering=customer__first_name,-id&limit=100").json()
+    assert [o["customer_data"]["first_name"] for o in by_name["results"]] == sorted(names * 3)
+
+
 def _list_queries(client, limit: int) -> list[str]:
     with CaptureQueriesContext(connection) as context:
         body = client.get(f"/api/orders/?limit={limit}").json()
