@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Model, QuerySet, Sum
+from django.db.models import CharField, Count, F, Model, QuerySet, Sum, Value
 
 from bazaar.api.functions import UTCTimestampText
 from bazaar.geo.models import City, Country, State
@@ -78,12 +78,17 @@ def order_rows(queryset: QuerySet[Order]) -> QuerySet[Order, Row]:
     return queryset.values(*ORDER_ROW, **_timestamps())
 
 
+def _by_id(queryset: QuerySet) -> QuerySet:
+    """Rows by id; a page (a sliced queryset) keeps the order it was sliced in."""
+    return queryset if queryset.query.is_sliced else queryset.order_by("id")
+
+
 def item_rows(queryset: QuerySet[OrderItem]) -> QuerySet[OrderItem, Row]:
-    return queryset.order_by("id").values(*ITEM_ROW, **_timestamps())
+    return _by_id(queryset).values(*ITEM_ROW, **_timestamps())
 
 
 def payment_rows(queryset: QuerySet[OrderPayment]) -> QuerySet[OrderPayment, Row]:
-    return queryset.order_by("id").values(*PAYMENT_ROW, **_timestamps())
+    return _by_id(queryset).values(*PAYMENT_ROW, **_timestamps())
 
 
 @dataclass
@@ -116,13 +121,38 @@ def images_by_id(image_ids: set[int | None]) -> dict[int, Image]:
     return {image.pk: image for image in image_queryset().filter(pk__in=image_ids)}
 
 
-def rows_by_id(model: type[Model], ids: set[int | None], *fields: str) -> dict[int, Row]:
-    """`{id: {"id", *fields}}` of the rows of `model` with those ids; no query for no ids."""
-    ids.discard(None)
-    if not ids:
-        return {}
-    rows = model.objects.filter(pk__in=ids).order_by().values("id", *fields)
-    return {row["id"]: row for row in rows}
+# The reference rows an order names, by kind: (model, columns besides "id").
+PLACES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
+    "countries": (Country, ("name", "code")),
+    "states": (State, ("name", "code")),
+    "cities": (City, ("name",)),
+    "branches": (Branch, ("name", "code")),
+}
+
+
+def places_by_id(wanted: dict[str, set[int | None]]) -> dict[str, dict[int, Row]]:
+    """`{kind: {id: {"id", *columns}}}` for the ids of each kind of `PLACES`, in one query
+    (a UNION ALL: one round trip instead of four on every order read), none for no ids."""
+    parts = []
+    for kind, ids in wanted.items():
+        ids.discard(None)
+        if ids:
+            model, columns = PLACES[kind]
+            code = F("code") if "code" in columns else Value("", output_field=CharField())
+            parts.append(
+                model.objects.filter(pk__in=ids)
+                .order_by()
+                .values_list(Value(kind, output_field=CharField()), "id", "name", code)
+            )
+    found: dict[str, dict[int, Row]] = {kind: {} for kind in wanted}
+    if not parts:
+        return found
+    for kind, place_id, name, code in parts[0].union(*parts[1:], all=True):
+        place = {"id": place_id, "name": name}
+        if "code" in PLACES[kind][1]:
+            place["code"] = code
+        found[kind][place_id] = place
+    return found
 
 
 def _ids(orders: list[Row], *columns: str) -> set[int | None]:
@@ -131,20 +161,21 @@ def _ids(orders: list[Row], *columns: str) -> set[int | None]:
 
 def order_rows_related(orders: Iterable[Row]) -> OrderRows:
     """Load what `orders` (rows of `order_rows()`) nest: one query per kind of nested row that
-    occurs (items, payments, images and thumbnails, countries, states, cities, branches),
-    whatever the number of orders."""
+    occurs (places, items, payments, images and thumbnails), whatever the number of orders."""
     loaded = OrderRows(list(orders))
     if not loaded.orders:
         return loaded
     rows = loaded.orders
-    loaded.countries = rows_by_id(
-        Country, _ids(rows, "billing_country_id", "shipping_country_id"), "name", "code"
+    places = places_by_id(
+        {
+            "countries": _ids(rows, "billing_country_id", "shipping_country_id"),
+            "states": _ids(rows, "billing_state_id", "shipping_state_id"),
+            "cities": _ids(rows, "billing_city_id", "shipping_city_id"),
+            "branches": _ids(rows, "pickup_branch_id"),
+        }
     )
-    loaded.states = rows_by_id(
-        State, _ids(rows, "billing_state_id", "shipping_state_id"), "name", "code"
-    )
-    loaded.cities = rows_by_id(City, _ids(rows, "billing_city_id", "shipping_city_id"), "name")
-    loaded.branches = rows_by_id(Branch, _ids(rows, "pickup_branch_id"), "name", "code")
+    loaded.countries, loaded.states = places["countries"], places["states"]
+    loaded.cities, loaded.branches = places["cities"], places["branches"]
     ids = [order["id"] for order in rows]
     loaded.items = _by_order(item_rows(OrderItem.objects.filter(order_id__in=ids)))
     payments = list(payment_rows(OrderPayment.objects.filter(order_id__in=ids)))

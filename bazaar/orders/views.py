@@ -252,7 +252,7 @@ class OrderItemViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderItem.objects.none()
-        return OrderItem.objects.filter(order_id=self.get_order().pk)
+        return OrderItem.objects.filter(order_id=self.get_order().pk).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.item_rows(queryset)
@@ -303,7 +303,7 @@ class OrderPaymentViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderPayment.objects.none()
-        return OrderPayment.objects.filter(order_id=self.get_order().pk)
+        return OrderPayment.objects.filter(order_id=self.get_order().pk).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.payment_rows(queryset)
