@@ -15,25 +15,27 @@ PostgreSQL only: the proxy forwards PostgreSQL's TCP port; SQLite has no connect
 
 import collections
 import contextlib
-import http.client
 import json
-import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 from knox.models import AuthToken
 
 from bazaar.accounts.models import User
+from bazaar.api.tests.live_server import (
+    LiveServer,
+    free_port,
+    gunicorn,
+    pytest_database_url,
+    request,
+)
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.orders.models import Order, OrderItem
 from bazaar.orders.services import order_totals_from_rows
@@ -47,14 +49,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
 UNAVAILABLE = "The database is unavailable or busy. Try again in a few seconds."
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SwitchableProxy:
@@ -62,7 +57,7 @@ class SwitchableProxy:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.blackhole = False
         self.accepted = 0
         self._lock = threading.Lock()
@@ -138,42 +133,18 @@ class SwitchableProxy:
 
 @dataclass
 class Server:
-    port: int
-    process: subprocess.Popen
+    live: LiveServer
     proxy: SwitchableProxy
-    log: Path
+
+    @property
+    def port(self) -> int:
+        return self.live.port
 
     def pids(self) -> set[int]:
-        """The master and its workers: a worker that died and was replaced has a new PID."""
-        children = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                children.add(int(stat.parent.name))
-        return {self.process.pid, *children}
+        return self.live.pids()
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _request(port: int, method: str, path: str, body=None, token: str | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Token {token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.getheader("Content-Type", ""), response.read()
-    finally:
-        conn.close()
+        return self.live.log_text()
 
 
 @pytest.fixture(scope="module")
@@ -181,50 +152,14 @@ def server(django_db_setup, tmp_path_factory) -> Iterator[Server]:
     db = connection.settings_dict
     proxy = SwitchableProxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
     proxy.on()
-    auth = quote(db["USER"] or "postgres", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    tmp = tmp_path_factory.mktemp("recovery")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@127.0.0.1:{proxy.port}/{db['NAME']}",
-        "BAZAAR_DATA_DIR": str(tmp),
-        "DB_CONNECT_TIMEOUT": "1",
-        "THROTTLE_TOKEN_RATE": "1000000/min",
-        "THROTTLE_ANON_RATE": "1000000/min",
-        "DEBUG": "false",
-        "SECRET_KEY": "recovery-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    log = tmp / "gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "bazaar.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "30",
-             "--graceful-timeout", "2", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(port=port, process=process, proxy=proxy, log=log)
+    env = {"DATABASE_URL": pytest_database_url(port=proxy.port), "DB_CONNECT_TIMEOUT": "1"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{server.log_text()}"
-            assert time.monotonic() < deadline, f"gunicorn did not start:\n{server.log_text()}"
-            try:
-                if _request(port, "GET", "/healthz")[0] == 200 and len(server.pids()) == 3:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        yield server
+        with gunicorn(
+            tmp_path_factory.mktemp("recovery"), env, "--workers", "2", "--timeout", "30",
+            ready=lambda live: len(live.pids()) == 3,
+        ) as live:  # fmt: skip
+            yield Server(live=live, proxy=proxy)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
         proxy.off()
 
 
@@ -243,7 +178,7 @@ def api(server):
     Order.objects.filter(pk=order.pk).update(**order_totals_from_rows(order_id=order.pk))
 
     def call(method: str, path: str, body=None):
-        return _request(server.port, method, path, body, token)
+        return request(server.port, method, path, body, token)
 
     call.order, call.product = order, product
     yield call
@@ -262,7 +197,7 @@ def assert_unavailable(status: int, content_type: str, raw: bytes) -> None:
 def wait_until_ready(server: Server, within: float) -> float:
     started = time.monotonic()
     while time.monotonic() - started < within:
-        if _request(server.port, "GET", "/readyz")[0] == 200:
+        if request(server.port, "GET", "/readyz")[0] == 200:
             return time.monotonic() - started
         time.sleep(0.1)
     pytest.fail(f"/readyz not 200 within {within} s:\n{server.log_text()[-3000:]}")
@@ -273,14 +208,14 @@ def test_outage_is_503_and_recovery_needs_no_restart(server, api):
     items_url = f"/api/orders/{order.pk}/items/"
     for _ in range(6):  # both workers hold a pooled connection through the proxy
         assert api("GET", "/api/orders/")[0] == 200
-    assert _request(server.port, "GET", "/readyz")[0] == 200
+    assert request(server.port, "GET", "/readyz")[0] == 200
     pids = server.pids()
     assert len(pids) == 3
 
     server.proxy.off()
     started = time.monotonic()
     for _ in range(4):  # several rounds, so that both workers meet the outage
-        status, _content_type, raw = _request(server.port, "GET", "/readyz")
+        status, _content_type, raw = request(server.port, "GET", "/readyz")
         assert status == 503 and json.loads(raw)["database"] == "unreachable"
         assert_unavailable(*api("GET", "/api/orders/"))
         assert_unavailable(*api("GET", f"/api/orders/{order.pk}/"))
@@ -288,7 +223,7 @@ def test_outage_is_503_and_recovery_needs_no_restart(server, api):
         assert_unavailable(*api("PATCH", f"/api/orders/{order.pk}/", {"notes": "during"}))
     outage_answers = time.monotonic() - started
     assert outage_answers < 10  # 16 requests: refused connections fail fast
-    assert _request(server.port, "GET", "/healthz")[0] == 200  # alive, only not ready
+    assert request(server.port, "GET", "/healthz")[0] == 200  # alive, only not ready
 
     server.proxy.on()
     recovered_in = wait_until_ready(server, within=10)
@@ -341,7 +276,7 @@ def test_blackholed_database_is_503_after_the_connect_timeout(server, api):
         started = time.monotonic()
         assert_unavailable(*api("GET", "/api/orders/"))
         assert time.monotonic() - started < 5
-    status, _content_type, raw = _request(server.port, "GET", "/readyz")
+    status, _content_type, raw = request(server.port, "GET", "/readyz")
     assert status == 503 and json.loads(raw)["database"] == "unreachable"
     server.proxy.off()
     server.proxy.blackhole = False

@@ -15,10 +15,7 @@ guards, and SQLite serialises every writer anyway.
 import collections
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -26,14 +23,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import StringIO
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
 from bazaar.accounts.models import User
+from bazaar.api.tests.live_server import LiveServer, gunicorn, pytest_database_url
+from bazaar.api.tests.live_server import request as live_request
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.orders.models import Order, OrderItem, OrderPayment
 from bazaar.orders.services import order_totals_from_rows
@@ -49,7 +46,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
 CLIENTS = 16
 OPS_PER_CLIENT = 20  # 320 operations in all
 TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid"]
@@ -60,97 +56,43 @@ STATUS_WEIGHTS = [1 if s in ITEMS_LOCKED else 3 for s in Status]
 # --- the server --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _test_database_url() -> str:
-    """The test database (pytest-django's, not the developer's) as a DATABASE_URL."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @dataclass
 class Server:
     kind: str
-    port: int
-    process: subprocess.Popen
-    log: Path
+    live: LiveServer
+
+    @property
+    def port(self) -> int:
+        return self.live.port
+
+    @property
+    def process(self):
+        return self.live.process
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.live.log_text()
 
 
 @pytest.fixture(scope="module", params=["sync", "gthread"])
 def server(request, django_db_setup, tmp_path_factory) -> Iterator[Server]:
     """gunicorn on the test database: 4 sync workers (one request per process at a time), or 4
     gthread workers with 2 threads each (two connections per process as well)."""
-    tmp = tmp_path_factory.mktemp(f"races-{request.param}")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "BAZAAR_DATA_DIR": str(tmp),
-        "THROTTLE_TOKEN_RATE": "1000000/min",
-        "THROTTLE_ANON_RATE": "1000000/min",
-        "DEBUG": "false",
-        "SECRET_KEY": "races-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    threads = ["--threads", "1"] if request.param == "sync" else ["--threads", "2"]
-    log = tmp / "gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "bazaar.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", "4", "--worker-class", request.param,
-             *threads, "--timeout", "60", "--graceful-timeout", "2", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    server = Server(kind=request.param, port=port, process=process, log=log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{server.log_text()}"
-            assert time.monotonic() < deadline, f"gunicorn did not start:\n{server.log_text()}"
-            try:
-                if _request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    threads = "1" if request.param == "sync" else "2"
+    with gunicorn(
+        tmp_path_factory.mktemp(f"races-{request.param}"),
+        {"DATABASE_URL": pytest_database_url()},
+        "--workers", "4", "--worker-class", request.param, "--threads", threads,
+        "--timeout", "60",
+    ) as live:  # fmt: skip
+        yield Server(kind=request.param, live=live)
 
 
 def _request(port: int, method: str, path: str, body=None, token: str | None = None):
-    """One request on its own connection -> (status, parsed JSON body or None)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Token {token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=data, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        if raw and response.getheader("Content-Type", "").startswith("application/json"):
-            return response.status, json.loads(raw)
-        return response.status, raw.decode(errors="replace")
-    finally:
-        conn.close()
+    """One request on its own connection -> (status, parsed JSON body or text)."""
+    status, content_type, raw = live_request(port, method, path, body, token)
+    if raw and content_type.startswith("application/json"):
+        return status, json.loads(raw)
+    return status, raw.decode(errors="replace")
 
 
 def _tokens(count: int) -> list[str]:
