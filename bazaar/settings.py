@@ -123,6 +123,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+    # A database that vanishes silently (no reset, no refusal) must not hold a worker until
+    # gunicorn kills it: TCP keepalives notice a dead idle connection, and data left
+    # unacknowledged for DB_TCP_USER_TIMEOUT ms ends the connection (a 503 for that request).
+    _db["OPTIONS"].update(
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+        tcp_user_timeout=env_int("DB_TCP_USER_TIMEOUT", 15_000),
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

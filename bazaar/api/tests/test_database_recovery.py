@@ -334,3 +334,12 @@ def test_flapping_database_under_load_never_answers_500(server, api):
         f"\n[flapping] {len(answers)} requests, {dict(sorted(histogram.items()))}; "
         f"{rows} items stored for {histogram['add 201']} answered 201\n"
     )
+
+
+def test_the_connection_gives_up_on_a_silent_database(db):
+    """Keepalives and tcp_user_timeout bound how long a vanished peer can hold a worker."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    parameters = connection.connection.info.get_parameters()
+    assert parameters["keepalives"] == "1" and parameters["keepalives_idle"] == "30"
+    assert parameters["tcp_user_timeout"] == "15000"
