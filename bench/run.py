@@ -919,6 +919,12 @@ def write_report(cfg: Config, results: list[dict[str, Any]], facts: dict[str, st
         f"![p50/p95 latency against database size]({os.path.relpath(png, cfg.out.parent)})",
         "",
     ]
+    analysis = cfg.out.parent / "performance-analysis.md"
+    if analysis.exists():
+        # The hand-written reading of the figures (what dominates, what would close the gaps),
+        # carried into the report so that the figures and their explanation travel together.
+        body = analysis.read_text().split("\n", 1)[1].replace("\n## ", "\n### ")
+        out += ["## Analysis (from performance-analysis.md)", body]
     cfg.out.parent.mkdir(parents=True, exist_ok=True)
     cfg.out.write_text("\n".join(out))
 
