@@ -83,7 +83,11 @@ IMAGES_SQL = """
 
 # The order search of SPEC §5 for one non-numeric term, written as the API's filter writes it
 # (UPPER(col::text) LIKE UPPER(pattern)) so that the same trigram indexes serve both.
-ORDER_TEXT = ["notes", "billing_first_name", "billing_last_name", "billing_mobile_number"]
+# The API's ORDER_TEXT_FIELDS (bazaar/orders/filters.py).
+ORDER_TEXT = [
+    "notes", "billing_first_name", "billing_last_name", "billing_mobile_number", "billing_email",
+    "shipping_first_name", "shipping_last_name", "shipping_mobile_number",
+]  # fmt: skip
 CUSTOMER_TEXT = ["first_name", "last_name", "email", "username", "mobile_number"]
 
 
