@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import orjson
 from django.conf import settings
 from rest_framework import parsers
@@ -11,16 +13,24 @@ from bazaar.api.errors import RequestTooLarge
 MAX_JSON_DEPTH = 100
 
 
-def json_depth_exceeds(value, limit: int) -> bool:
-    """True when objects/arrays nest more than `limit` levels (iterative: no recursion limit)."""
+def json_nodes(value) -> Iterator[tuple[object, int]]:
+    """Every value nested in a parsed JSON body, object keys included, with its depth (the body
+    is 1). Iterative: a body may nest as deep as the parser allows, past Python's recursion
+    limit."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+        yield node, depth
+        if isinstance(node, dict):
+            stack.extend((key, depth + 1) for key in node)
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+
+
+def json_depth_exceeds(value, limit: int) -> bool:
+    """True when objects/arrays nest more than `limit` levels."""
+    return any(depth > limit for node, depth in json_nodes(value) if isinstance(node, dict | list))
 
 
 class JSONParser(parsers.JSONParser):

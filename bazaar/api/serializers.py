@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 from django.db import models
 from rest_framework import serializers
 
+from bazaar.api.parsers import json_nodes
+
 
 def iso_utc(value: datetime | None) -> str | None:
     """SPEC §2: ISO 8601 in UTC with microseconds and `Z`, whatever TIME_ZONE is."""
@@ -23,20 +25,8 @@ NUL_MESSAGE = "Null characters are not allowed."  # DRF's own wording for CharFi
 
 
 def contains_nul(value) -> bool:
-    """A NUL character in a string, or in any key or string nested in lists and dicts
-    (iterative: bodies may nest as deep as the parser allows)."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                return True
-        elif isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+    """A NUL character in a string, or in any key or string nested in lists and dicts."""
+    return any(isinstance(node, str) and "\x00" in node for node, _depth in json_nodes(value))
 
 
 class StrictFieldsMixin:
