@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
+# Extra pytest arguments, e.g. PYTEST_ARGS=--junitxml=report.xml (CI's totals come from those).
+PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
@@ -31,14 +33,14 @@ run: install
 		--access-logfile - --timeout 60
 
 test: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bazaar} $(BIN)/python -m pytest -m "not e2e" --create-db
 
 e2e: install
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "e2e needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)" >&2; exit 1; }
-	$(BIN)/python -m pytest -m e2e bazaar/demo -q -p no:cacheprovider
+	$(BIN)/python -m pytest -m e2e bazaar/demo -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	BENCH_KEEP_DB=$${BENCH_KEEP_DB:-1} $(BIN)/python bench/run.py
