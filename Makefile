@@ -8,7 +8,7 @@ WORKERS ?= 3
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
 
 install: $(STAMP)
 
@@ -29,8 +29,16 @@ run: install
 	@$(BIN)/python manage.py create_token admin
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: /api/docs/, admin: /admin/, login admin/admin)"
+	@echo "with a background worker beside it (python manage.py run_worker)"
+	@# The worker stops with the server: on Ctrl-C both get the signal, on any other exit the trap.
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn bazaar.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --timeout 60
+
+worker: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py run_worker
 
 test: install
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)

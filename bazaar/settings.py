@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "knox",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "bazaar.api",
     "bazaar.accounts",
     "bazaar.customers",
@@ -66,6 +69,7 @@ INSTALLED_APPS = [
     "bazaar.methods",
     "bazaar.orders",
     "bazaar.demo",
+    "bazaar.jobs",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +158,24 @@ else:
             "LOCATION": "bazaar_cache",
         }
     }
+
+# --- Background work (Django's Tasks API, the django-tasks backport) ----------------------------
+# The queue is the database by default: a task enqueued inside a transaction is committed or
+# rolled back with it, and `run_worker` claims each task with a row lock, so any number of
+# workers on any number of hosts run each task once. With TASKS_BACKEND=rq (the default when
+# REDIS_URL is set) tasks go to RQ on that Redis instead, enqueued once the transaction commits.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or ("rq" if REDIS_URL else "database")
+if TASKS_BACKEND not in {"database", "rq"}:
+    raise ValueError(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_rq.RQBackend"
+        if TASKS_BACKEND == "rq"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Model, QuerySet, Sum, Value
+from django.db.models import CharField, F, Model, QuerySet, Sum, Value
 
 from bazaar.api.functions import UTCTimestampText
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.media.selectors import image_queryset
 from bazaar.methods.models import Branch
-from bazaar.orders import services
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 
 Row = dict[str, Any]
@@ -193,20 +192,13 @@ def order_get_rows(*, order_id: int) -> OrderRows:
     return order_rows_related(order_rows(order_queryset().filter(pk=order_id)))
 
 
-# Tally rows beyond this are folded into one per status by the next count that sees them.
-TALLY_ROWS_COMPACT_AT = 1_000
-
-
 def order_count_by_status(statuses: Collection[str]) -> int | None:
     """The exact number of orders whose status is one of `statuses`, read from the tallies the
-    database keeps (`OrderStatusDelta`), or None where it keeps none (SQLite: count the rows)."""
+    database keeps (`OrderStatusDelta`), or None where it keeps none (SQLite: count the rows).
+
+    A read never writes: the tally rows are folded back by `jobs.tasks.compact_status_tallies`,
+    which the writes that add them enqueue now and then."""
     if connection.vendor != "postgresql":
         return None
-    tallies = list(
-        OrderStatusDelta.objects.order_by()
-        .values("status")
-        .annotate(total=Sum("delta"), rows=Count("id"))
-    )
-    if sum(tally["rows"] for tally in tallies) > TALLY_ROWS_COMPACT_AT:
-        services.order_status_deltas_compact()
+    tallies = OrderStatusDelta.objects.order_by().values("status").annotate(total=Sum("delta"))
     return sum(tally["total"] for tally in tallies if tally["status"] in statuses)

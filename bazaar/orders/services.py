@@ -19,6 +19,7 @@ from bazaar.api.errors import Conflict
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
+from bazaar.jobs.tasks import after_status_write
 from bazaar.media.selectors import image_queryset
 from bazaar.media.serializers import image_data
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
@@ -119,6 +120,7 @@ def order_create(
         order.extra = {}
     _check_order_amount(order)
     order.save()
+    after_status_write()  # the insert added a status tally row
     if items:
         OrderItem.objects.bulk_create(
             [_new_item(order, item, request=request) for item in items], batch_size=500
@@ -179,10 +181,13 @@ def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
             check_transition(order.status, data["status"])
         except StatusError as exc:
             raise ValidationError({"status": [str(exc)]}) from None
+    status_before = order.status
     for name, value in data.items():
         setattr(order, name, value)
     _check_order_amount(order)
     order.save()
+    if order.status != status_before:
+        after_status_write()  # the move added two status tally rows
     return order
 
 
