@@ -173,12 +173,16 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
 
 @transaction.atomic
 def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
+    """Change an order's fields. An inline `customer` (a dict) is matched or created as on
+    create, in this transaction: a refused update leaves no new customer behind."""
     order = _lock_order(order_id)
     if "status" in data:
         try:
             check_transition(order.status, data["status"])
         except StatusError as exc:
             raise ValidationError({"status": [str(exc)]}) from None
+    if isinstance(data.get("customer"), dict):
+        data = {**data, "customer": customer_match_or_create(**data["customer"])}
     for name, value in data.items():
         setattr(order, name, value)
     _check_order_amount(order)
