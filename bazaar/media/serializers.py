@@ -48,6 +48,33 @@ def image_data(image: Image | None, request) -> dict[str, Any] | None:
     }
 
 
+def image_snapshot(image: Image) -> dict[str, Any]:
+    """The image as an order item's snapshot stores it (SPEC §6): the image structure without
+    thumbnails, with `f` the file's path in storage rather than a URL. A URL would record the
+    Host header of whoever made the item (a forged one included); the path is the same
+    whoever asks, and `image_snapshot_data` turns it into the URL when the item is read."""
+    return {
+        "id": image.pk,
+        "type": "image",
+        "name": image.name,
+        "size": image.size,
+        "human_readable_size": human_readable_size(image.size),
+        "f": image.file.name,
+        "width": image.width,
+        "height": image.height,
+        "mode": image.mode,
+    }
+
+
+def image_snapshot_data(snapshot: dict[str, Any] | None, request) -> dict[str, Any] | None:
+    """A stored snapshot image as the API shows it: `f` an absolute URL, built as `image_data`
+    builds every other image's (the same storage, the same request), with no query."""
+    if not snapshot or not snapshot.get("f"):
+        return snapshot
+    storage = Image._meta.get_field("file").storage
+    return {**snapshot, "f": _absolute(storage.url(snapshot["f"]), request)}
+
+
 class ThumbnailSerializer(Serializer):
     """`{id, f, size}`: `size` is the box edge, as in the source examples."""
 

@@ -19,8 +19,8 @@ from bazaar.api.errors import Conflict
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
-from bazaar.media.selectors import image_queryset
-from bazaar.media.serializers import image_data
+from bazaar.media.models import Image
+from bazaar.media.serializers import image_snapshot
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 from bazaar.orders.status import (
     ITEMS_LOCKED,
@@ -101,7 +101,6 @@ def order_create(
     data: dict[str, Any],
     items: list[dict[str, Any]] | None = None,
     payments: list[dict[str, Any]] | None = None,
-    request=None,
 ) -> Order:
     """Make an order, with its items and payments when given inline (SPEC §11), all or nothing.
 
@@ -120,9 +119,7 @@ def order_create(
     _check_order_amount(order)
     order.save()
     if items:
-        OrderItem.objects.bulk_create(
-            [_new_item(order, item, request=request) for item in items], batch_size=500
-        )
+        OrderItem.objects.bulk_create([_new_item(order, item) for item in items], batch_size=500)
     if payments:
         OrderPayment.objects.bulk_create([OrderPayment(order=order, **p) for p in payments])
     if items or payments:
@@ -218,17 +215,16 @@ def product_snapshot(
     return snapshot
 
 
-def product_image_snapshot(product: Product, request) -> dict[str, Any] | None:
-    """The product's image as the snapshot keeps it: the image structure without thumbnails,
-    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
+def product_image_snapshot(product: Product) -> dict[str, Any] | None:
+    """The product's image as the snapshot keeps it: the image structure without thumbnails, as
+    source 001 shows it (thumbnail files are derived data a snapshot need not pin), with the
+    file's path where the API shows its URL (`media.serializers.image_snapshot`)."""
     if product.image_id is None:
         return None
-    data = image_data(image_queryset().get(pk=product.image_id), request)
-    data.pop("thumbnails")
-    return data
+    return image_snapshot(Image.objects.get(pk=product.image_id))
 
 
-def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
+def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
     fields = dict(data)
     product: Product = fields.pop("product")
     chosen: list[ProductOptionValue] = fields.pop("options", [])
@@ -237,7 +233,7 @@ def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
         product=product,
         options=[value.pk for value in chosen],
         product_data=product_snapshot(
-            product, image=product_image_snapshot(product, request), options=chosen
+            product, image=product_image_snapshot(product), options=chosen
         ),
         **fields,
     )
@@ -253,13 +249,13 @@ def _lock_for_items(order_id: int) -> Order:
 
 
 @transaction.atomic
-def item_add(*, order_id: int, data: dict[str, Any], request=None) -> OrderItem:
+def item_add(*, order_id: int, data: dict[str, Any]) -> OrderItem:
     order = _lock_for_items(order_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
-    item = _new_item(order, data, request=request)
+    item = _new_item(order, data)
     item.save()
     _refresh_and_check(order)
     return item
