@@ -158,3 +158,30 @@ def test_revoking_a_token_from_a_session_is_a_401(browser):
     client.cookies = browser.cookies
     response = client.delete("/api/auth/token/")
     assert response.status_code == 401
+
+
+def test_the_deploy_check_passes_with_sessions_on_the_api(tmp_path):
+    """Session authentication and CSRF for the browsable API keep `check --deploy` clean when
+    production is configured as the README says."""
+    import os
+    import subprocess
+    import sys
+
+    from bazaar.api.tests.live_server import ROOT
+
+    env = {
+        **os.environ,
+        "BAZAAR_DATA_DIR": str(tmp_path),
+        "DEBUG": "false",
+        "SECRET_KEY": "deploy-check-" + "k" * 60,
+        "ALLOWED_HOSTS": "shop.example",
+        "HTTPS": "true",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
