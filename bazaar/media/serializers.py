@@ -66,13 +66,24 @@ def image_snapshot(image: Image) -> dict[str, Any]:
     }
 
 
-def image_snapshot_data(snapshot: dict[str, Any] | None, request) -> dict[str, Any] | None:
+def image_snapshot_data(
+    snapshot: dict[str, Any] | None, request, urls: dict[str, str] | None = None
+) -> dict[str, Any] | None:
     """A stored snapshot image as the API shows it: `f` an absolute URL, built as `image_data`
-    builds every other image's (the same storage, the same request), with no query."""
+    builds every other image's (the same storage, the same request), with no query.
+
+    `urls` (path -> URL) is kept by the caller for one response: a page of orders shows the same
+    few product pictures in hundreds of items, and building a URL costs more than the rest of
+    an item's shape."""
     if not snapshot or not snapshot.get("f"):
         return snapshot
-    storage = Image._meta.get_field("file").storage
-    return {**snapshot, "f": _absolute(storage.url(snapshot["f"]), request)}
+    path = snapshot["f"]
+    url = urls.get(path) if urls is not None else None
+    if url is None:
+        url = _absolute(Image._meta.get_field("file").storage.url(path), request)
+        if urls is not None:
+            urls[path] = url
+    return {**snapshot, "f": url}
 
 
 class ThumbnailSerializer(Serializer):

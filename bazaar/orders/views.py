@@ -255,7 +255,8 @@ class OrderItemViewSet(OrderChildViewSet):
         return selectors.item_rows(queryset)
 
     def shape(self, rows: list) -> list:
-        return [item_data(row, self.request) for row in rows]
+        urls: dict[str, str] = {}
+        return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):
         order = self.get_order()
