@@ -54,11 +54,11 @@ def test_inline_items_store_paths_too(admin_client, product):
     assert item["product_data"]["image"]["f"] == f"http://127.0.0.1{product.image.file.url}"
 
 
-def test_the_snapshot_shows_the_same_keys_in_the_same_order_as_an_image(admin_client, product):
+def test_the_snapshot_shows_what_the_image_shows_but_thumbnails(admin_client, product):
+    # Compared as objects: PostgreSQL's jsonb keeps a snapshot's keys in its own order.
     order = admin_client.post("/api/orders/", {"items": [{"product": product.pk}]}).json()
     image = order["items"][0]["product_data"]["image"]
     shown = admin_client.get(f"/api/images/{product.image_id}/").json()
-    assert list(image) == [key for key in shown if key != "thumbnails"]
     assert image == {key: value for key, value in shown.items() if key != "thumbnails"}
 
 
