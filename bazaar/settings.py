@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "bazaar.api.middleware.ChunkedBodyMiddleware",  # first: everything after reads the body
     "bazaar.api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,7 +218,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["bazaar.accounts.authentication.TokenAuthentication"],
+    # Token first: its header is the one a 401 names (`WWW-Authenticate: Token`). Sessions are
+    # for staff logged into /admin/ browsing the API (CSRF enforced on their unsafe requests).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bazaar.accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["bazaar.api.permissions.HasPermissionCode"],
     "DEFAULT_PAGINATION_CLASS": "bazaar.api.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -225,7 +231,12 @@ REST_FRAMEWORK = {
         "bazaar.api.filters.SearchFilter",
         "bazaar.api.filters.OrderingFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["bazaar.api.renderers.JSONRenderer"],
+    # JSON (orjson) by default; the browsable API only for an Accept that asks for text/html.
+    "DEFAULT_RENDERER_CLASSES": [
+        "bazaar.api.renderers.JSONRenderer",
+        "bazaar.api.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bazaar.api.negotiation.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "bazaar.api.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
@@ -240,7 +251,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("THROTTLE_TOKEN_RATE", "6000/min"),
         "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
+        # Failed logins per username; every login attempt per client address (SPEC §3).
         "login": os.environ.get("THROTTLE_LOGIN_RATE", "10/min"),
+        "login_address": os.environ.get("THROTTLE_LOGIN_ADDRESS_RATE", "100/min"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

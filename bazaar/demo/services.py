@@ -252,9 +252,9 @@ def _products_ensure(summary: SeedSummary) -> list[Product]:
 
 
 def _snapshot(product: Product) -> dict[str, Any]:
-    """An item's `product_data`, made as the API's item_add makes it. No request here, so the
-    image URLs are MEDIA_URL-relative (absolute when MEDIA_URL is)."""
-    return product_snapshot(product, image=product_image_snapshot(product, None), options=[])
+    """An item's `product_data`, made as the API's item_add makes it (the image's file path, not
+    its URL)."""
+    return product_snapshot(product, image=product_image_snapshot(product), options=[])
 
 
 def _picture(name: str, label: str, colour: str, size: tuple[int, int]) -> Image:

@@ -605,7 +605,7 @@ class OrderAdmin(admin.ModelAdmin):
                 item.options = [value.pk for value in options]
                 item.product_data = product_snapshot(
                     item.product,
-                    image=product_image_snapshot(item.product, request),
+                    image=product_image_snapshot(item.product),
                     options=options,
                 )
             item.save()

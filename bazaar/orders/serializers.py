@@ -23,7 +23,7 @@ from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
-from bazaar.media.serializers import ImageSerializer, image_data
+from bazaar.media.serializers import ImageSerializer, image_data, image_snapshot_data
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem
 from bazaar.orders.selectors import OrderRows, Row
@@ -71,6 +71,7 @@ class NestedShapes:
         self.rows = rows
         self.request = request
         self.methods: dict[tuple[str, int], dict[str, Any]] = {}
+        self.snapshot_urls: dict[str, str] = {}  # an item snapshot's image path -> its URL
 
     def method(self, kind: str, row: Row) -> dict[str, Any] | None:
         method_id = row[f"{kind}_id"]
@@ -108,7 +109,19 @@ def place_data(place_id: int | None, places: dict[int, Row]) -> dict[str, Any] |
     return None if place_id is None else places[place_id]
 
 
-def item_data(item: Row) -> dict[str, Any]:
+def product_snapshot_data(
+    snapshot: dict[str, Any], request, urls: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An item's stored product snapshot as the API shows it: its image's file path becomes the
+    absolute URL (built from this request, as every other image URL is, with no query)."""
+    image = snapshot.get("image")
+    if not image:
+        return snapshot
+    return {**snapshot, "image": image_snapshot_data(image, request, urls)}
+
+
+def item_data(item: Row, request, urls: dict[str, str] | None = None) -> dict[str, Any]:
+    """An item's shape; `urls` memoises its snapshot image's URL across one response."""
     unit_price, unit_discount = item["unit_price"], item["unit_discount"]
     quantity, title = item["quantity"], item["product__title"]
     return {
@@ -116,7 +129,7 @@ def item_data(item: Row) -> dict[str, Any]:
         "product": item["product_id"],
         "product_title": title,
         "product_name": title,
-        "product_data": item["product_data"],
+        "product_data": product_snapshot_data(item["product_data"], request, urls),
         "unit_price": unit_price,
         "unit_discount": unit_discount,
         "quantity": quantity,
@@ -188,7 +201,7 @@ def order_data(
         "is_payable": order["item_count"] > 0
         and outstanding > 0
         and order["status"] not in NOT_PAYABLE,
-        "items": [item_data(item) for item in items],
+        "items": [item_data(item, shapes.request, shapes.snapshot_urls) for item in items],
         "payments": [payment_data(payment, shapes) for payment in payments],
         "billing_email": order["billing_email"],
         "delivery_method": order["delivery_method"],

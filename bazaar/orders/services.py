@@ -20,8 +20,8 @@ from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
 from bazaar.jobs.tasks import after_status_write
-from bazaar.media.selectors import image_queryset
-from bazaar.media.serializers import image_data
+from bazaar.media.models import Image
+from bazaar.media.serializers import image_snapshot
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 from bazaar.orders.status import (
     ITEMS_LOCKED,
@@ -102,7 +102,6 @@ def order_create(
     data: dict[str, Any],
     items: list[dict[str, Any]] | None = None,
     payments: list[dict[str, Any]] | None = None,
-    request=None,
 ) -> Order:
     """Make an order, with its items and payments when given inline (SPEC §11), all or nothing.
 
@@ -122,9 +121,7 @@ def order_create(
     order.save()
     after_status_write()  # the insert added a status tally row
     if items:
-        OrderItem.objects.bulk_create(
-            [_new_item(order, item, request=request) for item in items], batch_size=500
-        )
+        OrderItem.objects.bulk_create([_new_item(order, item) for item in items], batch_size=500)
     if payments:
         OrderPayment.objects.bulk_create([OrderPayment(order=order, **p) for p in payments])
     if items or payments:
@@ -175,6 +172,8 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
 
 @transaction.atomic
 def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
+    """Change an order's fields. An inline `customer` (a dict) is matched or created as on
+    create, in this transaction: a refused update leaves no new customer behind."""
     order = _lock_order(order_id)
     if "status" in data:
         try:
@@ -182,6 +181,8 @@ def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
         except StatusError as exc:
             raise ValidationError({"status": [str(exc)]}) from None
     status_before = order.status
+    if isinstance(data.get("customer"), dict):
+        data = {**data, "customer": customer_match_or_create(**data["customer"])}
     for name, value in data.items():
         setattr(order, name, value)
     _check_order_amount(order)
@@ -219,17 +220,16 @@ def product_snapshot(
     return snapshot
 
 
-def product_image_snapshot(product: Product, request) -> dict[str, Any] | None:
-    """The product's image as the snapshot keeps it: the image structure without thumbnails,
-    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
+def product_image_snapshot(product: Product) -> dict[str, Any] | None:
+    """The product's image as the snapshot keeps it: the image structure without thumbnails, as
+    source 001 shows it (thumbnail files are derived data a snapshot need not pin), with the
+    file's path where the API shows its URL (`media.serializers.image_snapshot`)."""
     if product.image_id is None:
         return None
-    data = image_data(image_queryset().get(pk=product.image_id), request)
-    data.pop("thumbnails")
-    return data
+    return image_snapshot(Image.objects.get(pk=product.image_id))
 
 
-def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
+def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
     fields = dict(data)
     product: Product = fields.pop("product")
     chosen: list[ProductOptionValue] = fields.pop("options", [])
@@ -238,7 +238,7 @@ def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
         product=product,
         options=[value.pk for value in chosen],
         product_data=product_snapshot(
-            product, image=product_image_snapshot(product, request), options=chosen
+            product, image=product_image_snapshot(product), options=chosen
         ),
         **fields,
     )
@@ -254,13 +254,13 @@ def _lock_for_items(order_id: int) -> Order:
 
 
 @transaction.atomic
-def item_add(*, order_id: int, data: dict[str, Any], request=None) -> OrderItem:
+def item_add(*, order_id: int, data: dict[str, Any]) -> OrderItem:
     order = _lock_for_items(order_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
-    item = _new_item(order, data, request=request)
+    item = _new_item(order, data)
     item.save()
     _refresh_and_check(order)
     return item

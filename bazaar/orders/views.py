@@ -158,7 +158,6 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
             data=data,
             items=data.pop("items", None),
             payments=data.pop("payments", None),
-            request=request,
         )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
@@ -205,16 +204,14 @@ class OrderChildViewSet(
     """Rows that belong to one order (/api/orders/{order_pk}/items|payments/). A row id of
     another order is a 404; writes answer with the whole order."""
 
-    ordering = ["id"]
-    ordering_fields = ["id", "created_at"]
+    # A child list is small and fixed in order (by id): it filters, searches and orders nothing,
+    # so it takes no parameter but limit and offset (bazaar.api.filters.checked_query_params).
+    filter_backends: tuple = ()
 
     def get_order(self) -> Order:
         if not hasattr(self, "_order"):
             self._order = _get_or_404(Order.objects.all(), self.kwargs["order_pk"])
         return self._order
-
-    def filter_queryset(self, queryset):
-        return queryset  # a child list is small and fixed in order: by id
 
     def get_object(self):
         return _get_or_404(self.get_queryset(), self.kwargs["pk"])
@@ -258,13 +255,14 @@ class OrderItemViewSet(OrderChildViewSet):
         return selectors.item_rows(queryset)
 
     def shape(self, rows: list) -> list:
-        return [item_data(row) for row in rows]
+        urls: dict[str, str] = {}
+        return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):
         order = self.get_order()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.item_add(order_id=order.pk, data=dict(serializer.validated_data), request=request)
+        services.item_add(order_id=order.pk, data=dict(serializer.validated_data))
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bazaar.catalog.models import Product, ProductOptionGroup, ProductOptionValue
+from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.customers.models import Customer
 from bazaar.methods.models import Branch
 from bazaar.orders.admin import EstimatedCountPaginator
@@ -203,6 +204,16 @@ def test_adding_an_item_snapshots_the_product_and_refreshes_the_totals(browser, 
     assert {n: getattr(order, n) for n in order_totals_from_rows(order_id=order.pk)} == (
         order_totals_from_rows(order_id=order.pk)
     )
+
+
+def test_an_item_added_in_the_admin_snapshots_the_image_path_not_a_url(browser, customer):
+    """Issue 13: the snapshot stores the file's path; the API builds the URL when it reads."""
+    product = ProductFactory(with_image=True)
+    order = make_order(items=0, customer=customer)
+    new_item = {"product": product.pk, "unit_price": "", "unit_discount": 0, "quantity": 1}
+    response = browser.post(change_url(order), form_data(order, items=[new_item]))
+    assert response.status_code == 302
+    assert order.items.get().product_data["image"]["f"] == product.image.file.name
 
 
 def test_items_cannot_change_while_the_order_is_completed(browser, product):

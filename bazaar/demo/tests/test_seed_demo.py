@@ -163,6 +163,7 @@ class TestSeededShop:
         assert orders.exclude(shipping_first_name=F("billing_first_name")).exists()  # gifts
 
     def test_items_and_payments_are_consistent_with_their_order(self, seeded):
+        image_files = dict(Image.objects.values_list("id", "file"))
         for item in OrderItem.objects.select_related("order", "product"):
             assert item.created_at >= item.order.created_at
             assert 0 <= item.unit_discount <= item.unit_price
@@ -173,6 +174,7 @@ class TestSeededShop:
             assert data["image"]["type"] == "image"
             assert data["image"]["id"] == item.product.image_id
             assert "thumbnails" not in data["image"]  # as the API's snapshot (source 001)
+            assert data["image"]["f"] == image_files[item.product.image_id]  # a path, not a URL
         for payment in OrderPayment.objects.select_related("order"):
             assert payment.amount > 0
             assert payment.order.created_at <= payment.created_at <= payment.order.updated_at
