@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "knox",
     "bazaar.api",
+    "bazaar.idempotency",
     "bazaar.accounts",
     "bazaar.customers",
     "bazaar.geo",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "bazaar.api.middleware.RequestIdMiddleware",  # first: every response carries X-Request-ID
     "bazaar.api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -268,10 +270,19 @@ SECURE_PROXY_SSL_HEADER = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "bazaar.api.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "bazaar.api.logging.RedactSecretsFilter"},
+        "request_id": {"()": "bazaar.api.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
