@@ -22,9 +22,9 @@ from bazaar.idempotency import keys, services
 from bazaar.idempotency.errors import InvalidKey, Replay
 
 
+# Mixed into every API view by `bazaar.api.routers.OptionalSlashRouter` (`idempotent()`). No
+# docstring on purpose: drf-spectacular describes a view by the first docstring in its MRO.
 class IdempotentViewMixin:
-    """Mixed into every API view by `bazaar.api.routers.OptionalSlashRouter` (`idempotent()`)."""
-
     idempotency_keyed = False  # an unsafe /api/ request that carries the header
     idempotency_claim: services.Claim | None = None
     idempotency_savepoint: str | None = None
