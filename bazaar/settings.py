@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",
         "bazaar.api.schema.postprocess_ecma_patterns",
+        "bazaar.idempotency.schema.postprocess_request_headers",
     ],
 }
 
