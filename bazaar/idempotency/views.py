@@ -1,9 +1,9 @@
 """`Idempotency-Key` in the request cycle of every DRF view under /api/ (SPEC §13).
 
-A keyed unsafe request runs in one transaction that the view opens around DRF's whole dispatch:
+A keyed unsafe request, once DRF has authenticated it, checked its permissions and throttles (a
+401/403/429 takes no lock and stores nothing) and parsed its body, runs in one transaction:
 
     BEGIN
-      authentication, permissions, throttles     (DRF's `initial`; a 401/403/429 stores nothing)
       claim: advisory lock on (user, key) -> 409 | stored answer -> replay or 422
       SAVEPOINT
         the handler, whose services' own atomic blocks nest inside
@@ -11,9 +11,14 @@ A keyed unsafe request runs in one transaction that the view opens around DRF's 
       store the answer (2xx, and 4xx other than 401/403/409/412/429)
     COMMIT                                       (the write and its answer, or neither)
 
+`initial()` opens the transaction (after DRF's checks) on a stack that `dispatch()` closes after
+the answer is final, so that it spans the handler, DRF's exception handling and the store.
+
 The stored 400 therefore lives in the outer transaction: the savepoint took back whatever the
 refused handler had written, and the answer is still kept so that a retry gets the same 400.
 """
+
+from contextlib import ExitStack
 
 from django.db import DatabaseError, transaction
 from rest_framework.views import APIView
@@ -25,16 +30,17 @@ from bazaar.idempotency.errors import InvalidKey, Replay
 # Mixed into every API view by `bazaar.api.routers.OptionalSlashRouter` (`idempotent()`). No
 # docstring on purpose: drf-spectacular describes a view by the first docstring in its MRO.
 class IdempotentViewMixin:
-    idempotency_keyed = False  # an unsafe /api/ request that carries the header
+    # Set by dispatch() for an unsafe /api/ request that carries the header: the stack that
+    # holds the request's transaction once initial() has opened it.
+    idempotency_transaction: ExitStack | None = None
     idempotency_claim: services.Claim | None = None
     idempotency_savepoint: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if keys.HEADER not in request.headers or not keys.takes_key(request.method, request.path):
             return super().dispatch(request, *args, **kwargs)
-        self.idempotency_keyed = True
         try:
-            with transaction.atomic():
+            with ExitStack() as self.idempotency_transaction:
                 response = super().dispatch(request, *args, **kwargs)
                 self.idempotency_finish(response)
         except DatabaseError as exc:
@@ -47,19 +53,22 @@ class IdempotentViewMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not self.idempotency_keyed:
+        if self.idempotency_transaction is None:
             return
         if not request.user.is_authenticated:
             return  # keys belong to users; a view open to everyone keeps none
         key = request.headers[keys.HEADER]
         if not keys.key_is_valid(key):
             raise InvalidKey()
+        # The body is read and parsed before the transaction: a slow client holds no lock.
+        body_hash = keys.body_hash(request.data)
+        self.idempotency_transaction.enter_context(transaction.atomic())
         self.idempotency_claim = services.key_claim(
             user_id=request.user.pk,
             key=key,
             method=request.method,
             path=keys.request_path(request.path, request.META.get("QUERY_STRING", "")),
-            body_hash=keys.body_hash(request.data),
+            body_hash=body_hash,
         )
         self.idempotency_savepoint = transaction.savepoint()
 
