@@ -809,7 +809,7 @@ def key_costs(r: dict[str, Any]) -> list[str]:
         "",
         "What `Idempotency-Key` costs, measured alternately with the same write sent without a "
         "key. Statements count BEGIN and COMMIT: a keyed write adds the advisory lock, the "
-        "lookup, a savepoint and its release around the handler, the purge of up to 100 expired "
+        "lookup, a savepoint around the handler, the purge of up to 100 expired "
         "keys and the stored answer, and the write's own BEGIN/COMMIT become a savepoint pair "
         "inside the request's transaction. A replay is the token, the lock and the lookup.",
         "",

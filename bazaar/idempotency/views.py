@@ -7,7 +7,7 @@ A keyed unsafe request, once DRF has authenticated it, checked its permissions a
       claim: advisory lock on (user, key) -> 409 | stored answer -> replay or 422
       SAVEPOINT
         the handler, whose services' own atomic blocks nest inside
-      RELEASE, or ROLLBACK TO SAVEPOINT when the answer is 4xx/5xx (nothing half-written)
+      ROLLBACK TO SAVEPOINT when the answer is 4xx/5xx (nothing half-written)
       store the answer (2xx, and 4xx other than 401/403/409/412/429)
     COMMIT                                       (the write and its answer, or neither)
 
@@ -88,8 +88,7 @@ class IdempotentViewMixin:
             # Like Atomic.__exit__: clear a failed query's mark, then return to the savepoint.
             transaction.set_rollback(False)
             transaction.savepoint_rollback(self.idempotency_savepoint)
-        else:
-            transaction.savepoint_commit(self.idempotency_savepoint)
+        # A kept savepoint is not released: COMMIT releases it, one round trip fewer.
         if keys.is_stored(response.status_code) and not response.streaming:
             services.response_store(claim=claim, response=response)
 
