@@ -14,6 +14,7 @@ from bazaar.accounts.models import User
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.conftest import client_for
 from bazaar.customers.tests.factories import CustomerFactory
+from bazaar.idempotency.keys import lock_id
 from bazaar.idempotency.models import StoredResponse
 from bazaar.orders.models import Order, OrderItem
 from bazaar.orders.tests.test_concurrency import run_in_parallel
@@ -87,7 +88,7 @@ def test_a_duplicate_while_the_first_still_runs_never_runs_twice(admin):
     first = threading.Thread(target=send, args=("first", first_client))
     first.start()
     if POSTGRES:
-        wait_until_the_key_is_locked()
+        wait_until_the_key_is_locked(admin.pk, "held-key")
         send("duplicate", duplicate_client)  # answered while the first is still blocked
         assert first.is_alive()
         duplicate = answers["duplicate"]
@@ -115,11 +116,19 @@ def test_a_duplicate_while_the_first_still_runs_never_runs_twice(admin):
     assert OrderItem.objects.filter(order=order).count() == 1
 
 
-def wait_until_the_key_is_locked() -> None:
+def wait_until_the_key_is_locked(user_id: int, key: str) -> None:
+    """Until PostgreSQL shows the advisory lock of (user, key) granted in this database (a
+    bigint lock appears as its high and low 32 bits)."""
+    lock = lock_id(user_id, key) & 0xFFFFFFFFFFFFFFFF
     deadline = time.monotonic() + 30
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+                [lock >> 32, lock & 0xFFFFFFFF],
+            )
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.02)
