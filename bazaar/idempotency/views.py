@@ -20,7 +20,7 @@ refused handler had written, and the answer is still kept so that a retry gets t
 
 from contextlib import ExitStack
 
-from django.db import DatabaseError, transaction
+from django.db import Error, transaction
 from rest_framework.views import APIView
 
 from bazaar.idempotency import keys, services
@@ -43,9 +43,10 @@ class IdempotentViewMixin:
             with ExitStack() as self.idempotency_transaction:
                 response = super().dispatch(request, *args, **kwargs)
                 self.idempotency_finish(response)
-        except DatabaseError as exc:
-            # The commit itself failed (a deferred constraint, a lost connection): nothing was
-            # written and nothing stored. Answered as the handler answers such errors (409, 503).
+        except Error as exc:  # DatabaseError, and InterfaceError (a closed connection)
+            # The commit itself failed (a deferred constraint, a lost connection), or the store
+            # did: nothing was written and nothing stored. Answered as the handler answers such
+            # errors (409, 503).
             response = self.finalize_response(
                 self.request, self.handle_exception(exc), *args, **kwargs
             )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bazaar.api.request_id import current_request_id
-from bazaar.geo.models import Country
+from bazaar.geo.models import Country, State
 from bazaar.idempotency.views import idempotent
 
 logger = logging.getLogger("bazaar.tests.request_id")
@@ -28,6 +28,17 @@ class PartialWriteView(APIView):
         raise ValidationError({"name": ["Refused after the row was written."]})
 
 
+class DanglingReferenceView(APIView):
+    """Writes a row whose foreign key points at nothing: both databases check such keys at
+    COMMIT (Django makes them deferrable), so the write fails only when it is committed."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        State.objects.create(country_id=2**62, name="Nowhere", code="NW")
+        return Response({"written": True}, status=201)
+
+
 class RequestIdView(APIView):
     """Logs one line and answers with the request id the code handling the request sees."""
 
@@ -40,6 +51,7 @@ class RequestIdView(APIView):
 
 urlpatterns = [
     path("api/test/partial-write/", idempotent(PartialWriteView).as_view()),
+    path("api/test/dangling/", idempotent(DanglingReferenceView).as_view()),
     path("api/test/request-id/", RequestIdView.as_view()),
     path("", include("bazaar.urls")),
 ]
