@@ -276,7 +276,12 @@ LOGGING = {
         "request_id": {"()": "bazaar.api.logging.RequestIdFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+        "plain": {
+            # `request_id` comes from the filter; the default serves a handler without it.
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        }
     },
     "handlers": {
         "console": {
