@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "bazaar.api",
+    "bazaar.idempotency",
     "bazaar.accounts",
     "bazaar.customers",
     "bazaar.geo",
@@ -73,7 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "bazaar.api.middleware.ChunkedBodyMiddleware",  # first: everything after reads the body
+    "bazaar.api.middleware.RequestIdMiddleware",  # first: every response carries X-Request-ID
+    "bazaar.api.middleware.ChunkedBodyMiddleware",  # next: everything after reads the body
     "bazaar.api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -279,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",
         "bazaar.api.schema.postprocess_ecma_patterns",
+        "bazaar.idempotency.schema.postprocess_request_headers",
     ],
 }
 
@@ -303,10 +306,24 @@ SECURE_PROXY_SSL_HEADER = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "bazaar.api.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "bazaar.api.logging.RedactSecretsFilter"},
+        "request_id": {"()": "bazaar.api.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {
+            # `request_id` comes from the filter; the default serves a handler without it.
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        }
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

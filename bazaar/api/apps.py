@@ -7,4 +7,9 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
+
         from bazaar.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from bazaar.api.middleware import clear_request_id
+
+        request_finished.connect(clear_request_id, dispatch_uid="bazaar.api.clear_request_id")
