@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# The Persian catalogue, compiled from its committed .po by Babel (bazaar/i18n.py); never committed.
+PO := bazaar/locale/fa/LC_MESSAGES/django.po
+MO := $(PO:.po=.mo)
 
-.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
+.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean messages
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,15 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python manage.py compile_translations
+
+# New translatable strings into the .po (then translate its empty msgstr entries; `make test`
+# fails while any is left).
+messages: install
+	$(BIN)/python manage.py update_messages
+	$(BIN)/python manage.py compile_translations
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -10,6 +10,14 @@ from rest_framework.test import APIClient
 
 from bazaar.accounts.models import User
 from bazaar.accounts.permissions import user_set_direct_codes
+from bazaar.i18n import LANGUAGES, compile_catalogue
+
+
+def pytest_configure(config) -> None:
+    # `make install` compiles the catalogues; a bare `pytest` after editing a .po (or in a fresh
+    # clone) gets them too, so the Persian tests never read a stale or missing .mo.
+    for language in LANGUAGES:
+        compile_catalogue(language, only_if_stale=True)
 
 
 def client_for(user: User) -> APIClient:
