@@ -15,6 +15,7 @@ makemessages/compilemessages: those need GNU gettext's binaries, which a fresh m
 No Django import here: the Makefile and pytest's start-up use it before Django is set up.
 """
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,11 +55,11 @@ def mo_path(language: str) -> Path:
     return po_path(language).with_suffix(".mo")
 
 
-def source_catalogue() -> Catalog:
-    """Every translatable string of the project's code, as makemessages would collect it."""
+def source_catalogue(directory: Path = PACKAGE_DIR) -> Catalog:
+    """Every translatable string of the code under `directory`, as makemessages collects it."""
     template = Catalog(domain=DOMAIN, project="Bazaar", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        PACKAGE_DIR, METHOD_MAP, keywords=KEYWORDS, comment_tags=("Translators:",)
+        directory, METHOD_MAP, keywords=KEYWORDS, comment_tags=("Translators:",)
     ):
         template.add(
             message,
@@ -107,11 +108,14 @@ def _ids(message) -> tuple[str, ...]:
     return message.id if isinstance(message.id, tuple) else (message.id,)
 
 
-def catalogue_problems(language: str) -> list[str]:
+def catalogue_problems(
+    language: str, *, catalogue: Catalog | None = None, source: Catalog | None = None
+) -> list[str]:
     """Why the catalogue is not complete, one line per problem (empty when it is)."""
-    catalogue = read_catalogue(language)
+    catalogue = read_catalogue(language) if catalogue is None else catalogue
+    source = source_catalogue() if source is None else source
     problems: list[str] = []
-    for message in source_catalogue():
+    for message in source:
         if not message.id:
             continue
         known = catalogue.get(message.id, context=message.context)
@@ -133,3 +137,29 @@ def catalogue_problems(language: str) -> list[str]:
         for error in message.check(catalogue):
             problems.append(f"{_ids(message)[0]!r}: {error}")
     return problems
+
+
+def untranslated_in(text: str, language: str) -> list[str]:
+    """The catalogue's English msgids that appear in `text` (a page shown in `language`) as
+    standalone words, a msgid's placeholders matching anything: what the page left in English.
+    Entries whose translation holds the English itself ("API", "SKU") and ones without a word
+    of Latin letters (", ") can't be told apart from translated text, and are not looked for.
+    A string never wrapped in gettext is not in the catalogue, so the scan can't see it; the
+    labels around it (model, field and status names) are, and `catalogue_problems` keeps every
+    wrapped string in the catalogue."""
+    found = []
+    for message in read_catalogue(language):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid, msgstr in zip(ids, strings, strict=False):
+            if not re.search(r"[A-Za-z]{2}", msgid) or msgid in msgstr:
+                continue
+            parts = re.split(r"%\(\w+\)[sd]", msgid)
+            pattern = r".+?".join(re.escape(part) for part in parts)
+            if msgid[0].isalpha():  # labels are shown capitalised too ("Amount paid")
+                pattern = f"[{msgid[0].lower()}{msgid[0].upper()}]{pattern[1:]}"
+            # Standing alone: not a word of a longer English phrase (Django's own "Model name"
+            # is not the project's "name" left untranslated).
+            if re.search(rf"(?<![A-Za-z])(?<![A-Za-z] ){pattern}(?! ?[A-Za-z])", text):
+                found.append(msgid)
+    return found

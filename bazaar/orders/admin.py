@@ -218,7 +218,7 @@ class OrderAdminForm(forms.ModelForm):
         if self.instance.pk is not None and "status" in self.fields:
             names = [str(Status(status).label) for status in allowed_next(self.instance.status)]
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
-                "statuses": ", ".join(names) or "—"
+                "statuses": pgettext("list separator", ", ").join(names) or "—"
             }
 
     @cached_property

@@ -5,103 +5,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_product_options'),
-        ('media', '0002_verbose_names'),
+        ("catalog", "0002_product_options"),
+        ("media", "0002_verbose_names"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='product',
-            options={'ordering': ['-id'], 'verbose_name': 'product', 'verbose_name_plural': 'products'},
+            name="product",
+            options={
+                "ordering": ["-id"],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+            },
         ),
         migrations.AlterModelOptions(
-            name='productoptiongroup',
-            options={'ordering': ['position', 'id'], 'verbose_name': 'product option group', 'verbose_name_plural': 'product option groups'},
+            name="productoptiongroup",
+            options={
+                "ordering": ["position", "id"],
+                "verbose_name": "product option group",
+                "verbose_name_plural": "product option groups",
+            },
         ),
         migrations.AlterModelOptions(
-            name='productoptionvalue',
-            options={'ordering': ['position', 'id'], 'verbose_name': 'product option value', 'verbose_name_plural': 'product option values'},
+            name="productoptionvalue",
+            options={
+                "ordering": ["position", "id"],
+                "verbose_name": "product option value",
+                "verbose_name_plural": "product option values",
+            },
         ),
         migrations.AlterField(
-            model_name='product',
-            name='code',
-            field=models.CharField(help_text='SKU', max_length=64, unique=True, verbose_name='code'),
+            model_name="product",
+            name="code",
+            field=models.CharField(
+                help_text="SKU", max_length=64, unique=True, verbose_name="code"
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            model_name="product",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='image',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='media.image', verbose_name='image'),
+            model_name="product",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="media.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
+            model_name="product",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="is active"),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='price',
-            field=models.BigIntegerField(help_text='smallest currency unit (rial)', verbose_name='price'),
+            model_name="product",
+            name="price",
+            field=models.BigIntegerField(
+                help_text="smallest currency unit (rial)", verbose_name="price"
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='slug',
-            field=models.SlugField(allow_unicode=True, max_length=255, unique=True, verbose_name='slug'),
+            model_name="product",
+            name="slug",
+            field=models.SlugField(
+                allow_unicode=True, max_length=255, unique=True, verbose_name="slug"
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='title',
-            field=models.CharField(max_length=255, verbose_name='title'),
+            model_name="product",
+            name="title",
+            field=models.CharField(max_length=255, verbose_name="title"),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+            model_name="product",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, verbose_name="updated at"),
         ),
         migrations.AlterField(
-            model_name='productoptiongroup',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="productoptiongroup",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='productoptiongroup',
-            name='position',
-            field=models.PositiveIntegerField(default=0, verbose_name='position'),
+            model_name="productoptiongroup",
+            name="position",
+            field=models.PositiveIntegerField(default=0, verbose_name="position"),
         ),
         migrations.AlterField(
-            model_name='productoptiongroup',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='catalog.product', verbose_name='product'),
+            model_name="productoptiongroup",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="options",
+                to="catalog.product",
+                verbose_name="product",
+            ),
         ),
         migrations.AlterField(
-            model_name='productoptiongroup',
-            name='required',
-            field=models.BooleanField(default=False, verbose_name='required'),
+            model_name="productoptiongroup",
+            name="required",
+            field=models.BooleanField(default=False, verbose_name="required"),
         ),
         migrations.AlterField(
-            model_name='productoptionvalue',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='catalog.productoptiongroup', verbose_name='group'),
+            model_name="productoptionvalue",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="values",
+                to="catalog.productoptiongroup",
+                verbose_name="group",
+            ),
         ),
         migrations.AlterField(
-            model_name='productoptionvalue',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="productoptionvalue",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='productoptionvalue',
-            name='position',
-            field=models.PositiveIntegerField(default=0, verbose_name='position'),
+            model_name="productoptionvalue",
+            name="position",
+            field=models.PositiveIntegerField(default=0, verbose_name="position"),
         ),
         migrations.AlterField(
-            model_name='productoptionvalue',
-            name='price_delta',
-            field=models.BigIntegerField(default=0, verbose_name='price delta'),
+            model_name="productoptionvalue",
+            name="price_delta",
+            field=models.BigIntegerField(default=0, verbose_name="price delta"),
         ),
     ]

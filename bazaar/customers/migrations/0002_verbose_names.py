@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='customer',
-            options={'ordering': ['-date_joined', '-id'], 'verbose_name': 'customer', 'verbose_name_plural': 'customers'},
+            name="customer",
+            options={
+                "ordering": ["-date_joined", "-id"],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+            },
         ),
     ]

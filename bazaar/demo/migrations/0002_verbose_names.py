@@ -4,34 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('demo', '0001_initial'),
+        ("demo", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='seedrun',
-            options={'ordering': ['-id'], 'verbose_name': 'seed run', 'verbose_name_plural': 'seed runs'},
+            name="seedrun",
+            options={
+                "ordering": ["-id"],
+                "verbose_name": "seed run",
+                "verbose_name_plural": "seed runs",
+            },
         ),
         migrations.AlterField(
-            model_name='seedrun',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            model_name="seedrun",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='seedrun',
-            name='elapsed_seconds',
-            field=models.FloatField(verbose_name='elapsed seconds'),
+            model_name="seedrun",
+            name="elapsed_seconds",
+            field=models.FloatField(verbose_name="elapsed seconds"),
         ),
         migrations.AlterField(
-            model_name='seedrun',
-            name='orders',
-            field=models.PositiveIntegerField(help_text='orders made by this run', verbose_name='orders'),
+            model_name="seedrun",
+            name="orders",
+            field=models.PositiveIntegerField(
+                help_text="orders made by this run", verbose_name="orders"
+            ),
         ),
         migrations.AlterField(
-            model_name='seedrun',
-            name='seed',
-            field=models.IntegerField(verbose_name='seed'),
+            model_name="seedrun",
+            name="seed",
+            field=models.IntegerField(verbose_name="seed"),
         ),
     ]

@@ -5,57 +5,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geo', '0001_initial'),
+        ("geo", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='city',
-            options={'ordering': ['name'], 'verbose_name': 'city', 'verbose_name_plural': 'cities'},
+            name="city",
+            options={"ordering": ["name"], "verbose_name": "city", "verbose_name_plural": "cities"},
         ),
         migrations.AlterModelOptions(
-            name='country',
-            options={'ordering': ['name'], 'verbose_name': 'country', 'verbose_name_plural': 'countries'},
+            name="country",
+            options={
+                "ordering": ["name"],
+                "verbose_name": "country",
+                "verbose_name_plural": "countries",
+            },
         ),
         migrations.AlterModelOptions(
-            name='state',
-            options={'ordering': ['name'], 'verbose_name': 'state', 'verbose_name_plural': 'states'},
+            name="state",
+            options={
+                "ordering": ["name"],
+                "verbose_name": "state",
+                "verbose_name_plural": "states",
+            },
         ),
         migrations.AlterField(
-            model_name='city',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="city",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='city',
-            name='state',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='geo.state', verbose_name='state'),
+            model_name="city",
+            name="state",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cities",
+                to="geo.state",
+                verbose_name="state",
+            ),
         ),
         migrations.AlterField(
-            model_name='country',
-            name='code',
-            field=models.CharField(help_text='ISO 3166-1 alpha-2, e.g. IR', max_length=3, unique=True, verbose_name='code'),
+            model_name="country",
+            name="code",
+            field=models.CharField(
+                help_text="ISO 3166-1 alpha-2, e.g. IR",
+                max_length=3,
+                unique=True,
+                verbose_name="code",
+            ),
         ),
         migrations.AlterField(
-            model_name='country',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="country",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='state',
-            name='code',
-            field=models.CharField(max_length=10, verbose_name='code'),
+            model_name="state",
+            name="code",
+            field=models.CharField(max_length=10, verbose_name="code"),
         ),
         migrations.AlterField(
-            model_name='state',
-            name='country',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='states', to='geo.country', verbose_name='country'),
+            model_name="state",
+            name="country",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="states",
+                to="geo.country",
+                verbose_name="country",
+            ),
         ),
         migrations.AlterField(
-            model_name='state',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="state",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
     ]

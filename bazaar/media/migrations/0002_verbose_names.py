@@ -6,83 +6,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('media', '0001_initial'),
+        ("media", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='image',
-            options={'ordering': ['-id'], 'verbose_name': 'image', 'verbose_name_plural': 'images'},
+            name="image",
+            options={"ordering": ["-id"], "verbose_name": "image", "verbose_name_plural": "images"},
         ),
         migrations.AlterModelOptions(
-            name='thumbnail',
-            options={'ordering': ['size'], 'verbose_name': 'thumbnail', 'verbose_name_plural': 'thumbnails'},
+            name="thumbnail",
+            options={
+                "ordering": ["size"],
+                "verbose_name": "thumbnail",
+                "verbose_name_plural": "thumbnails",
+            },
         ),
         migrations.AlterField(
-            model_name='image',
-            name='content_type',
-            field=models.CharField(default='image/jpeg', max_length=50, verbose_name='content type'),
+            model_name="image",
+            name="content_type",
+            field=models.CharField(
+                default="image/jpeg", max_length=50, verbose_name="content type"
+            ),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='created_at',
-            field=models.DateTimeField(verbose_name='created at'),
+            model_name="image",
+            name="created_at",
+            field=models.DateTimeField(verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='file',
-            field=models.ImageField(max_length=255, upload_to=bazaar.media.models.image_upload_to, verbose_name='file'),
+            model_name="image",
+            name="file",
+            field=models.ImageField(
+                max_length=255, upload_to=bazaar.media.models.image_upload_to, verbose_name="file"
+            ),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='height',
-            field=models.PositiveIntegerField(verbose_name='height'),
+            model_name="image",
+            name="height",
+            field=models.PositiveIntegerField(verbose_name="height"),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='mode',
-            field=models.CharField(help_text='Pillow colour mode: RGB, RGBA, CMYK, L, P ...', max_length=16, verbose_name='mode'),
+            model_name="image",
+            name="mode",
+            field=models.CharField(
+                help_text="Pillow colour mode: RGB, RGBA, CMYK, L, P ...",
+                max_length=16,
+                verbose_name="mode",
+            ),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='name',
-            field=models.CharField(max_length=255, verbose_name='name'),
+            model_name="image",
+            name="name",
+            field=models.CharField(max_length=255, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='size',
-            field=models.PositiveBigIntegerField(help_text='bytes', verbose_name='size'),
+            model_name="image",
+            name="size",
+            field=models.PositiveBigIntegerField(help_text="bytes", verbose_name="size"),
         ),
         migrations.AlterField(
-            model_name='image',
-            name='width',
-            field=models.PositiveIntegerField(verbose_name='width'),
+            model_name="image",
+            name="width",
+            field=models.PositiveIntegerField(verbose_name="width"),
         ),
         migrations.AlterField(
-            model_name='thumbnail',
-            name='file',
-            field=models.ImageField(max_length=255, upload_to=bazaar.media.models.thumbnail_upload_to, verbose_name='file'),
+            model_name="thumbnail",
+            name="file",
+            field=models.ImageField(
+                max_length=255,
+                upload_to=bazaar.media.models.thumbnail_upload_to,
+                verbose_name="file",
+            ),
         ),
         migrations.AlterField(
-            model_name='thumbnail',
-            name='height',
-            field=models.PositiveIntegerField(verbose_name='height'),
+            model_name="thumbnail",
+            name="height",
+            field=models.PositiveIntegerField(verbose_name="height"),
         ),
         migrations.AlterField(
-            model_name='thumbnail',
-            name='image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thumbnails', to='media.image', verbose_name='image'),
+            model_name="thumbnail",
+            name="image",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="thumbnails",
+                to="media.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='thumbnail',
-            name='size',
-            field=models.PositiveIntegerField(help_text='the edge of the box it fits in: 64, 128, 512, 1080', verbose_name='size'),
+            model_name="thumbnail",
+            name="size",
+            field=models.PositiveIntegerField(
+                help_text="the edge of the box it fits in: 64, 128, 512, 1080", verbose_name="size"
+            ),
         ),
         migrations.AlterField(
-            model_name='thumbnail',
-            name='width',
-            field=models.PositiveIntegerField(verbose_name='width'),
+            model_name="thumbnail",
+            name="width",
+            field=models.PositiveIntegerField(verbose_name="width"),
         ),
     ]

@@ -5,84 +5,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geo', '0002_verbose_names'),
-        ('media', '0002_verbose_names'),
-        ('methods', '0002_branches'),
+        ("geo", "0002_verbose_names"),
+        ("media", "0002_verbose_names"),
+        ("methods", "0002_branches"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='branch',
-            options={'ordering': ['id'], 'verbose_name': 'branch', 'verbose_name_plural': 'branches'},
+            name="branch",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "branch",
+                "verbose_name_plural": "branches",
+            },
         ),
         migrations.AlterModelOptions(
-            name='paymentmethod',
-            options={'ordering': ['id'], 'verbose_name': 'payment method', 'verbose_name_plural': 'payment methods'},
+            name="paymentmethod",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "payment method",
+                "verbose_name_plural": "payment methods",
+            },
         ),
         migrations.AlterModelOptions(
-            name='shippingmethod',
-            options={'ordering': ['id'], 'verbose_name': 'shipping method', 'verbose_name_plural': 'shipping methods'},
+            name="shippingmethod",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "shipping method",
+                "verbose_name_plural": "shipping methods",
+            },
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='address',
-            field=models.TextField(blank=True, default='', verbose_name='address'),
+            model_name="branch",
+            name="address",
+            field=models.TextField(blank=True, default="", verbose_name="address"),
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='city',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='branches', to='geo.city', verbose_name='city'),
+            model_name="branch",
+            name="city",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="branches",
+                to="geo.city",
+                verbose_name="city",
+            ),
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='code',
-            field=models.CharField(max_length=32, unique=True, verbose_name='code'),
+            model_name="branch",
+            name="code",
+            field=models.CharField(max_length=32, unique=True, verbose_name="code"),
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
+            model_name="branch",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="is active"),
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='mobile_number',
-            field=models.CharField(blank=True, default='', max_length=11, verbose_name='mobile number'),
+            model_name="branch",
+            name="mobile_number",
+            field=models.CharField(
+                blank=True, default="", max_length=11, verbose_name="mobile number"
+            ),
         ),
         migrations.AlterField(
-            model_name='branch',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="branch",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='paymentmethod',
-            name='image',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='media.image', verbose_name='image'),
+            model_name="paymentmethod",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="media.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='paymentmethod',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
+            model_name="paymentmethod",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="is active"),
         ),
         migrations.AlterField(
-            model_name='paymentmethod',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="paymentmethod",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
         migrations.AlterField(
-            model_name='shippingmethod',
-            name='image',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='media.image', verbose_name='image'),
+            model_name="shippingmethod",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="media.image",
+                verbose_name="image",
+            ),
         ),
         migrations.AlterField(
-            model_name='shippingmethod',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
+            model_name="shippingmethod",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="is active"),
         ),
         migrations.AlterField(
-            model_name='shippingmethod',
-            name='name',
-            field=models.CharField(max_length=100, verbose_name='name'),
+            model_name="shippingmethod",
+            name="name",
+            field=models.CharField(max_length=100, verbose_name="name"),
         ),
     ]
