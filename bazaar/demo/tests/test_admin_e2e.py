@@ -214,8 +214,8 @@ def test_the_admin_is_right_to_left_in_persian(live_server, shop, browser):
 
 # --- the Persian admin (SPEC §16) ------------------------------------------------------------------
 
-# The page's width against the window's, and (to tell what to fix) the innermost elements that
-# stick out of the window on either side.
+# The page's width against the window's, the boxes in it that scroll sideways, and (to tell what
+# to fix) the innermost elements that stick out of the window on either side.
 WIDTHS = """() => {
     const root = document.documentElement, width = root.clientWidth;
     const sticksOut = el => {
@@ -225,9 +225,17 @@ WIDTHS = """() => {
     const out = [...document.querySelectorAll('body *')].filter(
         el => sticksOut(el) && ![...el.children].some(sticksOut)
     );
+    // A box that scrolls sideways inside the page (the list's results do, when too wide).
+    const scrollers = [...document.querySelectorAll('body *')].filter(el => {
+        const overflow = getComputedStyle(el).overflowX;
+        return (overflow === 'auto' || overflow === 'scroll')
+            && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+    });
+    const name = el => `${el.tagName}.${el.className}#${el.id}`;
     return {
         scroll: root.scrollWidth, client: width,
-        outside: out.slice(0, 8).map(el => `${el.tagName}.${el.className}#${el.id}`),
+        outside: out.slice(0, 8).map(name),
+        scrollers: scrollers.map(el => `${name(el)} ${el.scrollWidth}>${el.clientWidth}`),
     };
 }"""
 
@@ -235,6 +243,7 @@ WIDTHS = """() => {
 def assert_no_sideways_scrolling(page: Page) -> None:
     widths = page.evaluate(WIDTHS)
     assert widths["scroll"] <= widths["client"], f"wider than the window: {widths}"
+    assert widths["scrollers"] == [], f"a part of the page scrolls sideways: {widths}"
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
