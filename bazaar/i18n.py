@@ -84,8 +84,10 @@ def update_catalogue(language: str) -> Catalog:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalogue = Catalog(locale=language, domain=DOMAIN, project="Bazaar", charset="utf-8")
+    source = source_catalogue()
+    source.creation_date = catalogue.creation_date  # no header churn when nothing changed
     # No fuzzy matching: a guessed translation of a near string is worse than an empty one.
-    catalogue.update(source_catalogue(), no_fuzzy_matching=True, update_header_comment=False)
+    catalogue.update(source, no_fuzzy_matching=True, update_header_comment=False)
     with path.open("wb") as handle:
         write_po(handle, catalogue, width=100, sort_output=False, ignore_obsolete=False)
     return catalogue
