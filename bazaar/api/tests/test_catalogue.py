@@ -97,3 +97,15 @@ def test_the_compiled_catalogue_is_what_django_serves(tmp_path):
         assert translation.gettext("Hold") != "Hold"
     with translation.override("en"):
         assert translation.gettext("Hold") == "Hold"
+
+
+@pytest.mark.django_db
+def test_a_message_shared_with_the_api_follows_the_asked_language(admin_client):
+    """The Iranian-number checks raise one message for the admin and the API alike: Persian to a
+    client that asks for it (as DRF's own messages already were), English otherwise."""
+    url = "/api/customers/"
+    persian = admin_client.post(url, {"mobile_number": "12"}, HTTP_ACCEPT_LANGUAGE="fa")
+    english = admin_client.post(url, {"mobile_number": "12"})
+    assert persian.status_code == english.status_code == 400
+    assert "یک شمارهٔ موبایل معتبر ایرانی وارد کنید" in str(persian.json())
+    assert "Enter a valid Iranian mobile number" in str(english.json())

@@ -278,3 +278,9 @@ def test_a_roles_permissions_are_named_in_persian(browser):
     # The stored rows keep the API's English names.
     assert Permission.objects.get(codename="code_2201").name == "2201 Create orders"
     assert Group.objects.count() == 0
+
+
+def test_the_gregorian_date_hierarchy_is_left_out_in_persian(browser):
+    url = reverse("admin:customers_customer_changelist")
+    assert browser.get(url).context["cl"].date_hierarchy == "date_joined"
+    assert persian(browser, url).context["cl"].date_hierarchy is None
