@@ -57,13 +57,15 @@ def date_column(field_name: str, description: Any) -> Callable[[Any, models.Mode
     return column
 
 
-def _jalali_month_start(day: datetime.date, months_ahead: int = 0) -> datetime.date:
+def jalali_month_start(day: datetime.date, months_ahead: int = 0) -> datetime.date:
+    """The Gregorian date on which the Jalali month of `day` (or one `months_ahead`) begins."""
     jalali = jdatetime.date.fromgregorian(date=day)
     month = jalali.month - 1 + months_ahead
     return jdatetime.date(jalali.year + month // 12, month % 12 + 1, 1).togregorian()
 
 
-def _jalali_year_start(day: datetime.date, years_ahead: int = 0) -> datetime.date:
+def jalali_year_start(day: datetime.date, years_ahead: int = 0) -> datetime.date:
+    """The Gregorian date of Nowruz of the Jalali year of `day` (or one `years_ahead`)."""
     return jdatetime.date(
         jdatetime.date.fromgregorian(date=day).year + years_ahead, 1, 1
     ).togregorian()
@@ -91,8 +93,8 @@ class JalaliDateFieldListFilter(admin.DateFieldListFilter):
 
         # Django's own titles (its catalogue translates them), found by their msgid.
         ranges = {
-            gettext(DJANGO_THIS_MONTH): (_jalali_month_start(today), _jalali_month_start(today, 1)),
-            gettext(DJANGO_THIS_YEAR): (_jalali_year_start(today), _jalali_year_start(today, 1)),
+            gettext(DJANGO_THIS_MONTH): (jalali_month_start(today), jalali_month_start(today, 1)),
+            gettext(DJANGO_THIS_YEAR): (jalali_year_start(today), jalali_year_start(today, 1)),
         }
         links = []
         for title, lookup in self.links:

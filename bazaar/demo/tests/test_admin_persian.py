@@ -14,7 +14,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from bazaar.admin_dates import _jalali_month_start, _jalali_year_start, date_text
+from bazaar.admin_dates import date_text, jalali_month_start, jalali_year_start
 from bazaar.catalog.models import Product, ProductOptionGroup, ProductOptionValue
 from bazaar.customers.models import Customer
 from bazaar.i18n import untranslated_in
@@ -203,10 +203,10 @@ def test_date_text_follows_the_language():
 )
 def test_this_jalali_month_and_year(day, month, next_month, year, next_year):
     today = datetime.date.fromisoformat(day)
-    assert _jalali_month_start(today).isoformat() == month
-    assert _jalali_month_start(today, 1).isoformat() == next_month
-    assert _jalali_year_start(today).isoformat() == year
-    assert _jalali_year_start(today, 1).isoformat() == next_year
+    assert jalali_month_start(today).isoformat() == month
+    assert jalali_month_start(today, 1).isoformat() == next_month
+    assert jalali_year_start(today).isoformat() == year
+    assert jalali_year_start(today, 1).isoformat() == next_year
 
 
 def test_the_date_filter_counts_the_jalali_month_in_persian(browser, order):
