@@ -7,10 +7,13 @@ WORKERS ?= 3
 # Extra pytest arguments, e.g. PYTEST_ARGS=--junitxml=report.xml (CI's totals come from those).
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# The Persian catalogue, compiled from its committed .po by Babel (bazaar/i18n.py); never committed.
+PO := bazaar/locale/fa/LC_MESSAGES/django.po
+MO := $(PO:.po=.mo)
 
-.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean messages
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +21,15 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python manage.py compile_translations
+
+# New translatable strings into the .po (then translate its empty msgstr entries; `make test`
+# fails while any is left).
+messages: install
+	$(BIN)/python manage.py update_messages
+	$(BIN)/python manage.py compile_translations
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

@@ -12,6 +12,14 @@ from rest_framework.test import APIClient
 
 from bazaar.accounts.models import User
 from bazaar.accounts.permissions import user_set_direct_codes
+from bazaar.i18n import LANGUAGES, compile_catalogue
+
+
+def pytest_configure(config) -> None:
+    # `make install` compiles the catalogues; a bare `pytest` after editing a .po (or in a fresh
+    # clone) gets them too, so the Persian tests never read a stale or missing .mo.
+    for language in LANGUAGES:
+        compile_catalogue(language, only_if_stale=True)
 
 # Property tests explore new examples on every local run, and are reproducible in CI: there the
 # examples are derived from each test's name alone (derandomize), so a red CI run is red again on

@@ -191,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 APPEND_SLASH = False  # routes accept both forms; a redirect would drop POST bodies
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fa", "فارسی")]
+# The project's own catalogue (bazaar/i18n.py); the .mo is compiled by `make install`.
+LOCALE_PATHS = [BASE_DIR / "bazaar" / "locale"]
 # The zone in which date-only filters (created_date=2025-01-31) are read. API timestamps are UTC.
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "bazaar.api"
     label = "api"
-    verbose_name = "API"
+    verbose_name = _("API")
 
     def ready(self) -> None:
         from django.core.signals import request_finished

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -24,8 +25,9 @@ from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from bazaar.accounts.validators import (
@@ -33,6 +35,7 @@ from bazaar.accounts.validators import (
     normalize_national_code,
     normalize_postal_code,
 )
+from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
 from bazaar.api.fields import MAX_MONEY
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.orders.filters import order_search_q
@@ -56,6 +59,7 @@ from bazaar.orders.services import (
 from bazaar.orders.status import (
     ITEMS_LOCKED,
     PAYMENTS_LOCKED,
+    Status,
     StatusError,
     allowed_next,
     check_initial_status,
@@ -124,6 +128,40 @@ def has_value_filter(field: str, title: str, *, text: bool = False) -> type[admi
     return HasValue
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status filter, hiding deleted orders unless asked for them, as the API's list does
+    (SPEC §5); a deleted order's page stays reachable by its URL. `status__exact` is the name
+    Django's own status filter used, so existing links keep working."""
+
+    title = _("status")
+    parameter_name = "status__exact"
+    everything = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Status.choices, (self.everything, _("All, deleted included"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All but deleted"),
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset.exclude(status=Status.DELETED)
+        if value == self.everything:
+            return queryset
+        return queryset.filter(status=value)
+
+
 def money(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -137,6 +175,15 @@ def _stored_order(order: Order) -> Order | None:
     if order.pk is None:
         return None
     return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def label_from_model(form: forms.ModelForm) -> None:
+    """Fields declared on the form (to widen or bound them) are labelled by their name, in
+    English; give them the model field's translatable verbose name instead."""
+    model_fields = {field.name: field for field in form._meta.model._meta.fields}
+    for name, field in form.fields.items():
+        if field.label is None and name in model_fields:
+            field.label = capfirst(model_fields[name].verbose_name)
 
 
 def _normalized(normalizer, value: str | None) -> str | None:
@@ -167,9 +214,11 @@ class OrderAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        label_from_model(self)
         if self.instance.pk is not None and "status" in self.fields:
+            names = [str(Status(status).label) for status in allowed_next(self.instance.status)]
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
-                "statuses": ", ".join(allowed_next(self.instance.status)) or "—"
+                "statuses": pgettext("list separator", ", ").join(names) or "—"
             }
 
     @cached_property
@@ -207,7 +256,7 @@ class OrderAdminForm(forms.ModelForm):
         if extra is None:
             return {}
         if not isinstance(extra, dict):
-            raise ValidationError("`extra` must be a JSON object.")
+            raise ValidationError(_("`extra` must be a JSON object."))
         return extra
 
     def clean(self) -> dict[str, Any]:
@@ -217,27 +266,33 @@ class OrderAdminForm(forms.ModelForm):
             country, state, city = (data.get(f"{prefix}_{n}") for n in ("country", "state", "city"))
             if state is not None and country is not None and state.country_id != country.pk:
                 self.add_error(
-                    f"{prefix}_state", f"State {state.pk} is not in country {country.pk}."
+                    f"{prefix}_state",
+                    _("State %(state)s is not in country %(country)s.")
+                    % {"state": state.pk, "country": country.pk},
                 )
             if city is not None and state is not None and city.state_id != state.pk:
-                self.add_error(f"{prefix}_city", f"City {city.pk} is not in state {state.pk}.")
-        for name, label in (
-            ("payment_method", "Payment method"),
-            ("shipping_method", "Shipping method"),
-            ("pickup_branch", "Branch"),
+                self.add_error(
+                    f"{prefix}_city",
+                    _("City %(city)s is not in state %(state)s.")
+                    % {"city": city.pk, "state": state.pk},
+                )
+        for name, message in (
+            ("payment_method", _("Payment method %(id)s is inactive.")),
+            ("shipping_method", _("Shipping method %(id)s is inactive.")),
+            ("pickup_branch", _("Branch %(id)s is inactive.")),
         ):
             related = data.get(name)
             if related is not None and name in self.changed_data and not related.is_active:
-                self.add_error(name, f"{label} {related.pk} is inactive.")
+                self.add_error(name, message % {"id": related.pk})
         if data.get("delivery_method") == DeliveryMethod.PICKUP:
             if data.get("pickup_branch") is None:
-                self.add_error("pickup_branch", "Required when delivery_method is pickup.")
+                self.add_error("pickup_branch", _("Required when delivery_method is pickup."))
             for name in SHIPPING_ADDRESS_FIELDS:
                 if data.get(name) not in (None, "") and name in self.changed_data:
-                    self.add_error(name, "A pickup order takes no shipping address.")
+                    self.add_error(name, _("A pickup order takes no shipping address."))
                 data[name] = None
         elif data.get("pickup_branch") is not None:
-            self.add_error("pickup_branch", "Only for delivery_method pickup.")
+            self.add_error("pickup_branch", _("Only for delivery_method pickup."))
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
@@ -263,6 +318,26 @@ def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
     ]
 
 
+def chosen_options_text(item: OrderItem) -> str:
+    """An item's chosen options by name, "رنگ: مشکی، اندازه: بزرگ", from its snapshot (the
+    names as they were when it was ordered); bare ids only if the snapshot lacks them."""
+    named = (item.product_data or {}).get("options") or []
+    if named:
+        return pgettext("list separator", ", ").join(
+            f"{option['group']}: {option['value']}" for option in named
+        )
+    return ", ".join(map(str, item.options or []))
+
+
+class ChosenOptionsWidget(forms.TextInput):
+    """The ids box for a new item; a read-only item shows its options' names as text."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if (attrs or {}).get("disabled") or self.attrs.get("disabled"):
+            return format_html('<span class="chosen-options" dir="auto">{}</span>', value or "—")
+        return super().render(name, value, attrs, renderer)
+
+
 class OrderItemForm(forms.ModelForm):
     unit_price = forms.IntegerField(
         required=False,
@@ -276,19 +351,26 @@ class OrderItemForm(forms.ModelForm):
         label=_("Options"),
         required=False,
         help_text=_("Ids of the chosen option values, comma-separated (new items only)."),
+        widget=ChosenOptionsWidget(attrs={"size": 8}),
     )
+
+    class Meta:
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2, "cols": 16})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        label_from_model(self)
         self.chosen_options: list[ProductOptionValue] = []
         if self.instance.pk is not None:
             # As in the API: an item's product can't change; delete the item and add another.
             # Its options are part of its snapshot, shown beside it.
             self.fields["product"].disabled = True
             self.fields["option_values"].disabled = True
-            self.initial["option_values"] = ", ".join(map(str, self.instance.options or []))
+            self.initial["option_values"] = chosen_options_text(self.instance)
 
     def clean_option_values(self) -> list[int]:
+        if self.instance.pk is not None:  # shown by name, never edited
+            return list(self.instance.options or [])
         text = self.cleaned_data["option_values"] or ""
         parts = [part.strip() for part in str(text).split(",") if part.strip()]
         # isdecimal, not isdigit: "²" is a digit that int() refuses (that was a 500); and an id
@@ -305,7 +387,7 @@ class OrderItemForm(forms.ModelForm):
             return data
         if self.instance.pk is None:
             if not product.is_active:
-                self.add_error("product", f"Product {product.pk} is inactive.")
+                self.add_error("product", _("Product %(id)s is inactive.") % {"id": product.pk})
             try:
                 self.chosen_options = resolve_options(product, data.get("option_values") or [])
             except APIValidationError as exc:
@@ -316,9 +398,14 @@ class OrderItemForm(forms.ModelForm):
             price = product.price + sum(value.price_delta for value in self.chosen_options)
             data["unit_price"] = price
         if (data.get("unit_discount") or 0) > price:
-            self.add_error("unit_discount", f"Must not exceed unit_price ({price}).")
+            self.add_error(
+                "unit_discount", _("Must not exceed unit_price (%(price)s).") % {"price": price}
+            )
         if price * quantity > MAX_ORDER_AMOUNT:
-            self.add_error("quantity", f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}.")
+            self.add_error(
+                "quantity",
+                _("unit_price × quantity must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT},
+            )
         return data
 
 
@@ -333,7 +420,11 @@ class OrderItemFormSet(BaseInlineFormSet):
             for status in (stored.status if stored else None, order.status):
                 if status in ITEMS_LOCKED:
                     raise ValidationError(
-                        f"Items cannot be added, changed or removed while the order is '{status}'."
+                        _(
+                            "Items cannot be added, changed or removed while the order is "
+                            "'%(status)s'."
+                        )
+                        % {"status": status}
                     )
         kept = [f.cleaned_data for f in _kept_forms(self)]
         items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
@@ -341,7 +432,9 @@ class OrderItemFormSet(BaseInlineFormSet):
             sum(d["unit_price"] * d["quantity"] for d in kept) + (order.shipping_cost or 0)
             > MAX_ORDER_AMOUNT
         ):
-            raise ValidationError(f"An order's total must not exceed {MAX_ORDER_AMOUNT}.")
+            raise ValidationError(
+                _("An order's total must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT}
+            )
         # The payments inline, validated next, checks approvals against the total these items
         # will make, not the stored one.
         order._admin_items_total = items_total
@@ -349,6 +442,16 @@ class OrderItemFormSet(BaseInlineFormSet):
 
 class OrderPaymentForm(forms.ModelForm):
     amount = forms.IntegerField(min_value=1, max_value=MAX_PAYMENT)
+
+    class Meta:
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 2, "cols": 16}),
+            "transaction_id": forms.TextInput(attrs={"size": 14}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label_from_model(self)
 
 
 class OrderPaymentFormSet(BaseInlineFormSet):
@@ -362,7 +465,10 @@ class OrderPaymentFormSet(BaseInlineFormSet):
             return  # like the API, a change elsewhere never fails on payments already approved
         for status in (stored.status if stored else None, order.status):
             if status in PAYMENTS_LOCKED:
-                raise ValidationError(f"Payments cannot be changed while the order is '{status}'.")
+                raise ValidationError(
+                    _("Payments cannot be changed while the order is '%(status)s'.")
+                    % {"status": status}
+                )
         items_total = getattr(
             order, "_admin_items_total", order.items_subtotal - order.items_discount
         )
@@ -377,12 +483,29 @@ class OrderPaymentFormSet(BaseInlineFormSet):
                 if f.cleaned_data.get("approved") and f.instance.pk and not f.has_changed()
             )
             raise ValidationError(
-                f"Approved payments ({approved}) would take amount_paid above the order total "
-                f"({total}): the outstanding amount is {max(total - settled, 0)}."
+                _(
+                    "Approved payments (%(approved)s) would take amount_paid above the order "
+                    "total (%(total)s): the outstanding amount is %(outstanding)s."
+                )
+                % {"approved": approved, "total": total, "outstanding": max(total - settled, 0)}
             )
 
 
-class OrderItemInline(admin.TabularInline):
+class CompactInlineMixin:
+    """An inline row has no room for the add/change/delete/view icons beside its selects (they
+    made each row wider than the window); the product and the method are picked, not edited,
+    from an order."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
+
+class OrderItemInline(CompactInlineMixin, admin.TabularInline):
     model = OrderItem
     form = OrderItemForm
     formset = OrderItemFormSet
@@ -411,19 +534,21 @@ class OrderItemInline(admin.TabularInline):
             return "—"
         return format_html(
             '<span title="{}">{} · {}</span>',
-            json.dumps(data, ensure_ascii=False),
+            data.get("title", ""),  # the whole title, where the cell cuts it short
             data.get("code", ""),
             data.get("title", ""),
         )
 
 
-class OrderPaymentInline(admin.TabularInline):
+class OrderPaymentInline(CompactInlineMixin, admin.TabularInline):
     model = OrderPayment
     form = OrderPaymentForm
     formset = OrderPaymentFormSet
     extra = 0
-    fields = ("payment_method", "amount", "approved", "transaction_id", "notes", "created_at")
-    readonly_fields = ("created_at",)
+    fields = ("payment_method", "amount", "approved", "transaction_id", "notes", "created_at_local")
+    readonly_fields = ("created_at_local",)
+
+    created_at_local = date_column("created_at", _("created at"))
 
 
 # --- the order admin -----------------------------------------------------------------------------
@@ -442,11 +567,11 @@ class OrderAdmin(admin.ModelAdmin):
         "total_amount",
         "paid_amount",
         "paid",
-        "created_at",
+        "created_at_local",
     )
     list_display_links = ("id", "key")
     list_filter = (
-        "status",
+        StatusFilter,
         "payment_method",
         "shipping_method",
         "billing_country",
@@ -454,7 +579,7 @@ class OrderAdmin(admin.ModelAdmin):
         has_value_filter("customer", _("has customer")),
         has_value_filter("notes", _("has notes"), text=True),
         has_value_filter("billing_national_code", _("has national code"), text=True),
-        "created_at",
+        ("created_at", JalaliDateFieldListFilter),
     )
     # The search box needs search_fields; what a term matches is get_search_results below.
     search_fields = ("key",)
@@ -481,8 +606,8 @@ class OrderAdmin(admin.ModelAdmin):
         "outstanding_amount",
         "paid",
         "payable",
-        "created_at",
-        "updated_at",
+        "created_at_local",
+        "updated_at_local",
     )
     fieldsets = (
         (None, {"fields": ("key", "status", "customer", "notes", "extra")}),
@@ -526,10 +651,16 @@ class OrderAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+        (_("Dates"), {"fields": ("created_at_local", "updated_at_local")}),
     )
 
+    class Media:
+        css = {"all": ["orders/admin/order.css"]}
+
     # --- list columns and read-only totals (the model's computed fields, SPEC §5) ----------------
+
+    created_at_local = date_column("created_at", _("created at"))
+    updated_at_local = date_column("updated_at", _("updated at"))
 
     @admin.display(description=_("customer"), ordering="customer__last_name")
     def customer_name(self, order: Order) -> str:

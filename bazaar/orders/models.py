@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.api.models import Timestamped
 from bazaar.catalog.models import Product
@@ -11,8 +12,8 @@ from bazaar.orders.status import NOT_PAYABLE, Status
 
 
 class DeliveryMethod(models.TextChoices):
-    SHIPPING = "shipping"
-    PICKUP = "pickup"
+    SHIPPING = "shipping", _("Shipping")
+    PICKUP = "pickup", _("Pickup")
 
 
 def new_order_key() -> str:
@@ -20,62 +21,141 @@ def new_order_key() -> str:
 
 
 class Order(Timestamped):
-    key = models.CharField(max_length=20, unique=True, default=new_order_key, editable=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    key = models.CharField(
+        verbose_name=_("key"), max_length=20, unique=True, default=new_order_key, editable=False
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     payment_method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     shipping_method = models.ForeignKey(
-        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        ShippingMethod,
+        verbose_name=_("shipping method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
-    shipping_cost = models.BigIntegerField(default=0)
-    notes = models.TextField(null=True, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    shipping_cost = models.BigIntegerField(verbose_name=_("shipping cost"), default=0)
+    notes = models.TextField(verbose_name=_("notes"), null=True, blank=True)
+    extra = models.JSONField(verbose_name=_("extra"), default=dict, blank=True)
 
     billing_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Country,
+        verbose_name=_("billing country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     billing_state = models.ForeignKey(
-        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        State,
+        verbose_name=_("billing state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     billing_city = models.ForeignKey(
-        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        City,
+        verbose_name=_("billing city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    billing_address = models.TextField(null=True, blank=True)
-    billing_postal_code = models.CharField(max_length=10, null=True, blank=True)
-    billing_national_code = models.CharField(max_length=10, null=True, blank=True)
-    billing_mobile_number = models.CharField(max_length=11, null=True, blank=True)
-    billing_first_name = models.CharField(max_length=150, null=True, blank=True)
-    billing_last_name = models.CharField(max_length=150, null=True, blank=True)
+    billing_address = models.TextField(verbose_name=_("billing address"), null=True, blank=True)
+    billing_postal_code = models.CharField(
+        verbose_name=_("billing postal code"), max_length=10, null=True, blank=True
+    )
+    billing_national_code = models.CharField(
+        verbose_name=_("billing national code"), max_length=10, null=True, blank=True
+    )
+    billing_mobile_number = models.CharField(
+        verbose_name=_("billing mobile number"), max_length=11, null=True, blank=True
+    )
+    billing_first_name = models.CharField(
+        verbose_name=_("billing first name"), max_length=150, null=True, blank=True
+    )
+    billing_last_name = models.CharField(
+        verbose_name=_("billing last name"), max_length=150, null=True, blank=True
+    )
     # A guest order's contact (no customer); SPEC §11.
-    billing_email = models.EmailField(null=True, blank=True)
+    billing_email = models.EmailField(verbose_name=_("billing email"), null=True, blank=True)
 
     # Delivery: shipped to the receiver below, or picked up at a branch (SPEC §11).
     delivery_method = models.CharField(
-        max_length=16, choices=DeliveryMethod.choices, default=DeliveryMethod.SHIPPING
+        verbose_name=_("delivery method"),
+        max_length=16,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.SHIPPING,
     )
     pickup_branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Branch,
+        verbose_name=_("pickup branch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
-    shipping_first_name = models.CharField(max_length=150, null=True, blank=True)
-    shipping_last_name = models.CharField(max_length=150, null=True, blank=True)
-    shipping_mobile_number = models.CharField(max_length=11, null=True, blank=True)
+    shipping_first_name = models.CharField(
+        verbose_name=_("shipping first name"), max_length=150, null=True, blank=True
+    )
+    shipping_last_name = models.CharField(
+        verbose_name=_("shipping last name"), max_length=150, null=True, blank=True
+    )
+    shipping_mobile_number = models.CharField(
+        verbose_name=_("shipping mobile number"), max_length=11, null=True, blank=True
+    )
     shipping_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Country,
+        verbose_name=_("shipping country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     shipping_state = models.ForeignKey(
-        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        State,
+        verbose_name=_("shipping state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     shipping_city = models.ForeignKey(
-        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        City,
+        verbose_name=_("shipping city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    shipping_address = models.TextField(null=True, blank=True)
-    shipping_postal_code = models.CharField(max_length=10, null=True, blank=True)
-    shipping_latitude = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
-    shipping_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    shipping_address = models.TextField(verbose_name=_("shipping address"), null=True, blank=True)
+    shipping_postal_code = models.CharField(
+        verbose_name=_("shipping postal code"), max_length=10, null=True, blank=True
+    )
+    shipping_latitude = models.DecimalField(
+        verbose_name=_("shipping latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    shipping_longitude = models.DecimalField(
+        verbose_name=_("shipping longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     # Totals of the order's rows, kept in the order row and rewritten by
     # services.order_refresh_totals in the same transaction as every item or payment write
@@ -83,13 +163,15 @@ class Order(Timestamped):
     # Why stored: the list reads 100 orders at once and filters over millions; summing two
     # reverse relations per row on every read would dominate its cost. A test proves they match
     # the rows after every kind of write.
-    item_count = models.PositiveIntegerField(default=0)
-    item_quantity = models.BigIntegerField(default=0)
-    items_subtotal = models.BigIntegerField(default=0)
-    items_discount = models.BigIntegerField(default=0)
-    amount_paid = models.BigIntegerField(default=0)
+    item_count = models.PositiveIntegerField(verbose_name=_("item count"), default=0)
+    item_quantity = models.BigIntegerField(verbose_name=_("item quantity"), default=0)
+    items_subtotal = models.BigIntegerField(verbose_name=_("items subtotal"), default=0)
+    items_discount = models.BigIntegerField(verbose_name=_("items discount"), default=0)
+    amount_paid = models.BigIntegerField(verbose_name=_("amount paid"), default=0)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         # The default page and the filters a shop uses every day, each with the default order so
         # that a page is an index range scan; trigram indexes for search are PostgreSQL-only and
@@ -104,7 +186,7 @@ class Order(Timestamped):
         ]
 
     def __str__(self) -> str:
-        return f"Order #{self.pk} ({self.key})"
+        return _("Order #%(id)s (%(key)s)") % {"id": self.pk, "key": self.key}
 
     # --- computed fields (SPEC §5), all integers ---------------------------------------------
     @property
@@ -135,23 +217,33 @@ class Order(Timestamped):
 
 
 class OrderItem(Timestamped):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_items"
+    )
     # What the product was when the item was made (with the chosen options); never rewritten.
-    product_data = models.JSONField(default=dict)
+    product_data = models.JSONField(verbose_name=_("product data"), default=dict)
     # Ids of the chosen option values. Plain ids, not a relation: the catalog may replace a
     # product's options later, and the item keeps what was chosen (named in product_data).
-    options = models.JSONField(default=list, blank=True)
-    unit_price = models.BigIntegerField()
-    unit_discount = models.BigIntegerField(default=0)
-    quantity = models.PositiveIntegerField(default=1)
-    notes = models.TextField(blank=True, default="")
+    options = models.JSONField(verbose_name=_("options"), default=list, blank=True)
+    unit_price = models.BigIntegerField(verbose_name=_("unit price"))
+    unit_discount = models.BigIntegerField(verbose_name=_("unit discount"), default=0)
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"), default=1)
+    notes = models.TextField(verbose_name=_("notes"), blank=True, default="")
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id} on order {self.order_id}"
+        return _("%(quantity)s × product %(product)s on order %(order)s") % {
+            "quantity": self.quantity,
+            "product": self.product_id,
+            "order": self.order_id,
+        }
 
     @property
     def subtotal(self) -> int:
@@ -167,20 +259,34 @@ class OrderItem(Timestamped):
 
 
 class OrderPayment(Timestamped):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    payment_method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="payments"
     )
-    amount = models.BigIntegerField()
-    approved = models.BooleanField(default=False)
-    transaction_id = models.CharField(max_length=255, blank=True, default="")
-    notes = models.TextField(blank=True, default="")
+    payment_method = models.ForeignKey(
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    approved = models.BooleanField(verbose_name=_("approved"), default=False)
+    transaction_id = models.CharField(
+        verbose_name=_("transaction id"), max_length=255, blank=True, default=""
+    )
+    notes = models.TextField(verbose_name=_("notes"), blank=True, default="")
 
     class Meta:
+        verbose_name = _("order payment")
+        verbose_name_plural = _("order payments")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.amount} on order {self.order_id}"
+        return _("%(amount)s on order %(order)s") % {
+            "amount": f"{self.amount:,}",
+            "order": self.order_id,
+        }
 
 
 class OrderStatusDelta(models.Model):
@@ -193,8 +299,12 @@ class OrderStatusDelta(models.Model):
     rows (no counter row is updated, so concurrent writes never wait on each other), and
     `services.order_status_deltas_compact` folds the rows back into one per status."""
 
-    status = models.CharField(max_length=16, choices=Status.choices)
-    delta = models.BigIntegerField()
+    status = models.CharField(verbose_name=_("status"), max_length=16, choices=Status.choices)
+    delta = models.BigIntegerField(verbose_name=_("delta"))
+
+    class Meta:
+        verbose_name = _("order status delta")
+        verbose_name_plural = _("order status deltas")
 
     def __str__(self) -> str:
         return f"{self.status} {self.delta:+d}"

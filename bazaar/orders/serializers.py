@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -478,7 +479,10 @@ def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptio
     chosen: list[ProductOptionValue] = []
     for value_id in value_ids:
         if value_id not in values:
-            errors.append(f"Option value {value_id} is not an option of product {product.pk}.")
+            errors.append(
+                gettext("Option value %(value)s is not an option of product %(product)s.")
+                % {"value": value_id, "product": product.pk}
+            )
         else:
             chosen.append(values[value_id])
     per_group: dict[int, int] = {}
@@ -486,9 +490,14 @@ def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptio
         per_group[value.group_id] = per_group.get(value.group_id, 0) + 1
     for group in groups:
         if per_group.get(group.pk, 0) > 1:
-            errors.append(f"Choose at most one value of '{group.name}'.")
+            errors.append(
+                gettext("Choose at most one value of '%(group)s'.") % {"group": group.name}
+            )
         if group.required and not per_group.get(group.pk):
-            errors.append(f"'{group.name}' is required: choose one of its values.")
+            errors.append(
+                gettext("'%(group)s' is required: choose one of its values.")
+                % {"group": group.name}
+            )
     if errors:
         raise serializers.ValidationError({"options": errors})
     return chosen

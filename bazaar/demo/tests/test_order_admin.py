@@ -177,7 +177,7 @@ def test_a_new_order_cannot_start_in_a_later_stage(browser, product):
 
 def test_the_change_form_lists_the_allowed_next_statuses(browser, product):
     response = browser.get(change_url(make_order(status=Status.SHIPPED)))
-    assert "Allowed next: completed, refunded." in response.content.decode()
+    assert "Allowed next: Completed, Refunded." in response.content.decode()  # by name
 
 
 # --- items ---------------------------------------------------------------------------------------
