@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "bazaar.media",
     "bazaar.catalog",
     "bazaar.methods",
+    "bazaar.coupons",
     "bazaar.orders",
     "bazaar.demo",
 ]
@@ -168,6 +169,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fa", "فارسی")]
 # The zone in which date-only filters (created_date=2025-01-31) are read. API timestamps are UTC.
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The shop's currency (ISO 4217), shown on every order; amounts are in its smallest unit.
+CURRENCY = os.environ.get("CURRENCY", "IRR")
 USE_I18N = True
 USE_TZ = True
 

@@ -33,6 +33,7 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    COUPONS = 2300
 
 
 BLOCK_LABELS: dict[Block, str] = {
@@ -50,6 +51,7 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDERS: "orders",
     Block.ORDER_ITEMS: "order items",
     Block.ORDER_PAYMENTS: "order payments",
+    Block.COUPONS: "coupons",
 }
 
 ACTION_VERBS: dict[Action, str] = {
