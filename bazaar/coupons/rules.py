@@ -90,13 +90,12 @@ def check_uses_left(
         raise RuleError(
             "coupon_code", f"Coupon {code} is used up: all of its {max_uses} uses are taken."
         )
-    if max_uses_per_customer is not None and customer_uses is not None:
-        if customer_uses >= max_uses_per_customer:
-            raise RuleError(
-                "coupon_code",
-                f"This customer has reached coupon {code}'s limit of {max_uses_per_customer} "
-                "uses per customer.",
-            )
+    per_customer = max_uses_per_customer
+    if per_customer is not None and customer_uses is not None and customer_uses >= per_customer:
+        raise RuleError(
+            "coupon_code",
+            f"This customer has reached coupon {code}'s limit of {per_customer} uses per customer.",
+        )
 
 
 def check_min_subtotal(*, code: str, min_subtotal: int, goods: int) -> None:

@@ -6,6 +6,7 @@ from django.db.models import F, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from bazaar.accounts.validators import to_ascii_digits
 from bazaar.api.filtersets import (
     MAX_ID,
     ChoiceInFilter,
@@ -19,12 +20,11 @@ from bazaar.api.filtersets import (
     StrictBooleanField,
     StrictCSVField,
 )
-from bazaar.accounts.validators import to_ascii_digits
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.rules import normalize_code
-from bazaar.orders import lookups  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
+from bazaar.orders import lookups  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
 from bazaar.orders.models import DeliveryMethod, Order
 from bazaar.orders.status import Status
 
