@@ -101,10 +101,10 @@ class CouponAdmin(admin.ModelAdmin):
             return "—"
         rows = format_html_join(
             "",
-            '<li><a href="{}">#{} {}</a> · {} · {:,}</li>',
+            '<li><a href="{}">#{} {}</a> · {} · {}</li>',
             (
                 (reverse("admin:orders_order_change", args=[o["id"]]), o["id"], o["key"],
-                 o["status"], o["total"])
+                 o["status"], f"{o['total']:,}")
                 for o in orders
             ),
         )  # fmt: skip
