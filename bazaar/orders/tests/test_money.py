@@ -474,3 +474,40 @@ def test_the_schema_has_the_new_fields_with_their_real_types(admin_client):
     assert "source" not in write
     coupon = schema["Coupon"]["properties"]
     assert coupon["value"]["type"] == "integer" and coupon["code"]["maxLength"] == 32
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+# The coupon as applied, the money and the tags are columns of the order row, so coupon orders
+# cost what other orders cost (test_order_list.LIST_QUERIES, test_order_rules.RETRIEVE_QUERIES
+# pin the list and the retrieve with every kind of nested row). Here, with no methods or places:
+# the token, the count, the page, its items, its payments.
+LIST_QUERIES = 5
+RETRIEVE_QUERIES = 4  # the token, the order, its items, its payments
+# A payment add: the token, the order (404 check); in a savepoint, the locked order, the insert,
+# the paid sum, the order's update; then the response (RETRIEVE_QUERIES - 1: the token is read
+# once). An item add also reads the product and its option groups (a product without an image).
+PAYMENT_ADD_QUERIES = 11
+ITEM_ADD_QUERIES = 13
+
+
+def test_lists_retrieves_and_writes_of_coupon_orders_cost_pinned_flat_queries(
+    admin_client, memory_cache, django_assert_num_queries
+):
+    product = ProductFactory(price=1_000)
+    CouponFactory(code="PIN", kind="percent", value=10)
+    first = create(
+        admin_client, items=[{"product": product.pk}], coupon_code="PIN", tax_rate=9, tags=["a"]
+    ).json()
+    url = f"/api/orders/{first['id']}"
+    for size in (1, 50):
+        while Order.objects.count() < size:
+            create(admin_client, coupon_code="PIN", tags=["b", "c"], order_discount=0)
+        with django_assert_num_queries(LIST_QUERIES):
+            assert len(admin_client.get("/api/orders/?limit=100").json()["results"]) == size
+        with django_assert_num_queries(RETRIEVE_QUERIES):
+            admin_client.get(f"{url}/")
+        with django_assert_num_queries(ITEM_ADD_QUERIES):
+            assert admin_client.post(f"{url}/items/", {"product": product.pk}).status_code == 201
+        with django_assert_num_queries(PAYMENT_ADD_QUERIES):
+            assert admin_client.post(f"{url}/payments/", {"amount": 1}).status_code == 201
