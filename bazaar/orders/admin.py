@@ -33,6 +33,7 @@ from bazaar.accounts.validators import (
     normalize_national_code,
     normalize_postal_code,
 )
+from bazaar.api.errors import Conflict
 from bazaar.api.fields import MAX_MONEY
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
@@ -326,6 +327,8 @@ def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount:
             previous_status=stored.status if stored else None,
             previous_customer_id=stored.customer_id if stored else None,
         )
+    except Conflict as exc:
+        raise ValidationError(str(exc.detail)) from None
     except APIValidationError as exc:
         messages_by_field = {
             field: [str(message) for message in found] for field, found in exc.detail.items()

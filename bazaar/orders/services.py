@@ -235,6 +235,22 @@ def _starts_counting(order: Order, previous_status: str | None, previous_custome
     return previous_status in NOT_COUNTING or order.customer_id != previous_customer_id
 
 
+def _check_money_unlocked(order: Order, data: dict[str, Any]) -> None:
+    if order.status not in ITEMS_LOCKED:
+        return
+    changed = [
+        name
+        for name, value in data.items()
+        if (value or None) != (getattr(order, name) or None)
+        or (name == "coupon_code" and value and order.coupon_id is None)
+    ]
+    if changed:
+        raise Conflict(
+            f"{', '.join(changed)} cannot change while the order is '{order.status}' (its goods "
+            "are settled, as its items are)."
+        )
+
+
 def order_coupon_freeze(*, order: Order, coupon: Coupon | None) -> None:
     """Hold `coupon` with the terms it has now (None: hold none)."""
     order.coupon = coupon
@@ -259,7 +275,9 @@ def order_money_apply(
     write (None when it is being created): a move back to a counting status, or to another
     customer, checks the coupon's use limits again.
 
-    Raises ValidationError on the field whose rule refused, before anything is written."""
+    Raises ValidationError on the field whose rule refused, before anything is written; a change
+    of them while the order's goods are settled (items locked) is a 409, as item changes are."""
+    _check_money_unlocked(order, data)
     with rule_errors():
         if "tax_rate" in data:
             order.tax_rate = data["tax_rate"]

@@ -335,6 +335,19 @@ def test_changes_that_lower_the_maximum_lower_the_order_discount(admin_client, p
     assert_stored_matches(empty)
 
 
+def test_a_settled_orders_coupon_discount_and_tax_cannot_change(admin_client, product):
+    CouponFactory(code="LATE", kind="fixed", value=1_000)
+    order = create(admin_client, items=items(product), tax_rate=9).json()
+    for status in ("processing", "completed"):
+        assert patch(admin_client, order["id"], status=status).status_code == 200
+    for change in ({"coupon_code": "LATE"}, {"order_discount": 1}, {"tax_rate": 10}):
+        refused = patch(admin_client, order["id"], **change)
+        assert refused.status_code == 409 and "cannot change" in refused.json()["detail"]
+    body = admin_client.get(f"/api/orders/{order['id']}/").json()
+    assert admin_client.put(f"/api/orders/{order['id']}/", body).status_code == 200  # unchanged
+    assert body["tax"] == 162_000
+
+
 def test_a_non_integral_order_discount_is_a_400(admin_client):
     response = create(admin_client, order_discount=10.5)
     assert response.status_code == 400 and "order_discount" in response.json()
