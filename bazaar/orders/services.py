@@ -277,7 +277,8 @@ def order_money_apply(
 
     Raises ValidationError on the field whose rule refused, before anything is written; a change
     of them while the order's goods are settled (items locked) is a 409, as item changes are."""
-    _check_money_unlocked(order, data)
+    if previous_status is not None:
+        _check_money_unlocked(order, data)
     with rule_errors():
         if "tax_rate" in data:
             order.tax_rate = data["tax_rate"]
