@@ -21,6 +21,7 @@ def pytest_configure(config) -> None:
     for language in LANGUAGES:
         compile_catalogue(language, only_if_stale=True)
 
+
 # Property tests explore new examples on every local run, and are reproducible in CI: there the
 # examples are derived from each test's name alone (derandomize), so a red CI run is red again on
 # a re-run and on a developer's machine with `CI=true`. Both print the failing example and the

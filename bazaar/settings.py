@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "bazaar.media",
     "bazaar.catalog",
     "bazaar.methods",
+    "bazaar.coupons",
     "bazaar.orders",
     "bazaar.demo",
     "bazaar.jobs",
@@ -195,6 +196,8 @@ LANGUAGES = [("en", "English"), ("fa", "فارسی")]
 LOCALE_PATHS = [BASE_DIR / "bazaar" / "locale"]
 # The zone in which date-only filters (created_date=2025-01-31) are read. API timestamps are UTC.
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The shop's currency (ISO 4217), shown on every order; amounts are in its smallest unit.
+CURRENCY = os.environ.get("CURRENCY", "IRR")
 USE_I18N = True
 USE_TZ = True
 

@@ -49,7 +49,7 @@ from floor import Floor, page_for  # noqa: E402
 RESULTS = BENCH / "results"
 VENV_BIN = Path(sys.executable).parent
 STARTED = time.monotonic()
-READS = ["list", "status", "customer", "dates", "search", "retrieve"]
+READS = ["list", "status", "customer", "dates", "search", "coupon", "retrieve"]
 WRITES = ["create", "item", "payment"]  # each request with a new Idempotency-Key
 # The same writes without a key (latency and queries only): what keys cost, measured beside them.
 UNKEYED = {"create_nokey": "create", "item_nokey": "item", "payment_nokey": "payment"}
@@ -59,15 +59,16 @@ LABELS = {
     "customer": "3 list + `customer=`",
     "dates": "4 list + `created_from/to` (10 days)",
     "search": "5 list + `search=<first name>`",
-    "retrieve": "6 retrieve one order",
-    "create": "7 create order",
-    "item": "8 add item",
-    "payment": "9 add payment",
-    "mix": "10 mix of 1–9",
-    "writes": "7+8+9 writes together",
-    "create_nokey": "7 create order, no key",
-    "item_nokey": "8 add item, no key",
-    "payment_nokey": "9 add payment, no key",
+    "coupon": "6 list + `coupon=` (SPEC §12)",
+    "retrieve": "7 retrieve one order",
+    "create": "8 create order",
+    "item": "9 add item",
+    "payment": "10 add payment",
+    "mix": "11 mix of 1–10",
+    "writes": "8+9+10 writes together",
+    "create_nokey": "8 create order, no key",
+    "item_nokey": "9 add item, no key",
+    "payment_nokey": "10 add payment, no key",
 }
 POOL = 500  # orders that items and payments rotate over
 LIVE_FOR_ITEMS = ("new", "hold", "failed", "cancelled", "processing", "shipped")
@@ -216,6 +217,35 @@ def cleanup(dsn: str) -> int:
                           GROUP BY order_id) p ON p.order_id = t.order_id
                WHERE o.id = t.order_id"""
         )
+        # SPEC §12's money of the touched orders, from their recounted totals and the terms they
+        # keep: the formulas of bazaar/orders/pricing.py in SQL (integers, half up).
+        conn.execute(
+            """WITH m AS (
+                 SELECT o.id, o.items_subtotal - o.items_discount AS goods,
+                   CASE WHEN o.coupon_kind IS NULL OR o.items_subtotal - o.items_discount <= 0
+                          OR o.items_subtotal - o.items_discount < o.coupon_min_subtotal THEN 0
+                        WHEN o.coupon_kind = 'percent' THEN LEAST(
+                          (2 * (o.items_subtotal - o.items_discount) * o.coupon_value + 100) / 200,
+                          coalesce(o.coupon_max_discount, o.items_subtotal),
+                          o.items_subtotal - o.items_discount)
+                        ELSE LEAST(o.coupon_value, o.items_subtotal - o.items_discount) END AS cd
+                 FROM orders_order o WHERE o.id IN (SELECT order_id FROM bench_touched))
+               UPDATE orders_order o SET coupon_discount = m.cd,
+                 order_discount = LEAST(o.order_discount, GREATEST(m.goods - m.cd, 0))
+               FROM m WHERE o.id = m.id"""
+        )
+        conn.execute(
+            """UPDATE orders_order o SET
+                 tax = (2 * GREATEST(o.items_subtotal - o.items_discount - o.coupon_discount
+                                     - o.order_discount, 0) * (o.tax_rate * 100)::bigint
+                        + 10000) / 20000
+               WHERE o.id IN (SELECT order_id FROM bench_touched)"""
+        )
+        conn.execute(
+            """UPDATE orders_order o SET total = o.items_subtotal - o.items_discount
+                 - o.coupon_discount - o.order_discount + o.tax + o.shipping_cost
+               WHERE o.id IN (SELECT order_id FROM bench_touched)"""
+        )
     return dropped
 
 
@@ -275,8 +305,14 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
         products = [
             r[0] for r in conn.execute("SELECT id FROM catalog_product WHERE is_active ORDER BY id")
         ]
-    if not (retrieve and pool and products):
-        raise SetupError("the seeded database has no orders with items, open orders or products")
+        coupon = one(
+            "SELECT coupon_id FROM orders_order WHERE coupon_id IS NOT NULL "
+            "AND status <> 'deleted' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
+    if not (retrieve and pool and products and coupon):
+        raise SetupError(
+            "the seeded database has no orders with items, open orders, products or coupons"
+        )
     return {
         "customer": customer,
         "created_from": (newest - timedelta(days=30)).date().isoformat(),
@@ -285,6 +321,7 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
         "retrieve": retrieve,
         "pool": pool,
         "products": products,
+        "coupon": coupon[0],
     }
 
 
@@ -309,6 +346,8 @@ def list_query(scenario: str, p: dict[str, Any]) -> dict[str, str]:
         query.update(created_from=p["created_from"], created_to=p["created_to"])
     elif scenario == "search":
         query["search"] = p["search"]
+    elif scenario == "coupon":
+        query["coupon"] = str(p["coupon"])
     return query
 
 

@@ -35,6 +35,7 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    COUPONS = 2300
 
 
 # English, as the API names the codes (GET /api/auth/permissions/) and as the permission rows are
@@ -54,6 +55,7 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDERS: gettext_noop("orders"),
     Block.ORDER_ITEMS: gettext_noop("order items"),
     Block.ORDER_PAYMENTS: gettext_noop("order payments"),
+    Block.COUPONS: gettext_noop("coupons"),
 }
 
 ACTION_NAMES: dict[Action, str] = {

@@ -24,8 +24,8 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.functional import lazy
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -36,10 +36,14 @@ from bazaar.accounts.validators import (
     normalize_postal_code,
 )
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
+from bazaar.admin_forms import label_from_model
+from bazaar.api.errors import Conflict
 from bazaar.api.fields import MAX_MONEY
 from bazaar.catalog.models import ProductOptionValue
+from bazaar.coupons.rules import normalize_code
+from bazaar.orders import pricing
 from bazaar.orders.filters import order_search_q
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
 from bazaar.orders.serializers import (
     MAX_NOTES,
     MAX_PAYMENT,
@@ -50,6 +54,8 @@ from bazaar.orders.serializers import (
 )
 from bazaar.orders.services import (
     MAX_ORDER_AMOUNT,
+    MONEY_INPUTS,
+    order_money_apply,
     order_refresh_totals,
     order_soft_delete,
     order_update,
@@ -65,6 +71,7 @@ from bazaar.orders.status import (
     check_initial_status,
     check_transition,
 )
+from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
 # --- the list ------------------------------------------------------------------------------------
 
@@ -177,15 +184,6 @@ def _stored_order(order: Order) -> Order | None:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def label_from_model(form: forms.ModelForm) -> None:
-    """Fields declared on the form (to widen or bound them) are labelled by their name, in
-    English; give them the model field's translatable verbose name instead."""
-    model_fields = {field.name: field for field in form._meta.model._meta.fields}
-    for name, field in form.fields.items():
-        if field.label is None and name in model_fields:
-            field.label = capfirst(model_fields[name].verbose_name)
-
-
 def _normalized(normalizer, value: str | None) -> str | None:
     return normalizer(value) if value else None
 
@@ -211,10 +209,49 @@ class OrderAdminForm(forms.ModelForm):
         empty_value=None,
         widget=forms.Textarea,
     )
+    # SPEC §12, under the API's rules (coupons.rules, orders.pricing, orders.tags). The coupon,
+    # the discount and the tax are applied by the API's service after the items are saved
+    # (OrderAdmin.save_related); OrderItemFormSet checks them against the goods those make.
+    coupon_code = forms.CharField(
+        label=_("coupon code"),
+        required=False,
+        max_length=64,
+        empty_value=None,
+        help_text=_("Empty removes the coupon. The order keeps the terms it had when applied."),
+    )
+    order_discount = forms.IntegerField(
+        label=_("order discount"),
+        min_value=0,
+        max_value=MAX_MONEY,
+        initial=0,
+        help_text=_("A staff discount on the whole order; at most the goods after the coupon."),
+    )
+    tax_rate = forms.CharField(
+        label=_("tax rate (%)"),
+        max_length=40,
+        initial="0.00",
+        help_text=_("0–100, at most two decimals. Shipping is not taxed."),
+    )
+    tags = forms.CharField(
+        label=_("tags"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        # Formatted when shown, not at import: `%` on a lazy string would fix the language now.
+        help_text=lazy(
+            lambda: (
+                _("One label per line (at most %(count)d, each 1–%(length)d characters).")
+                % {"count": MAX_TAGS, "length": MAX_TAG_LENGTH}
+            ),
+            str,
+        )(),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         label_from_model(self)
+        if self.instance.pk is not None:
+            self.initial["tags"] = "\n".join(self.instance.tags or [])
+            self.initial["tax_rate"] = pricing.tax_rate_text(self.instance.tax_rate)
         if self.instance.pk is not None and "status" in self.fields:
             names = [str(Status(status).label) for status in allowed_next(self.instance.status)]
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
@@ -250,6 +287,26 @@ class OrderAdminForm(forms.ModelForm):
 
     def clean_shipping_postal_code(self) -> str | None:
         return _normalized(normalize_postal_code, self.cleaned_data["shipping_postal_code"])
+
+    def clean_coupon_code(self) -> str | None:
+        code = self.cleaned_data["coupon_code"]
+        try:
+            return normalize_code(code, field="coupon_code") if code else None
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_tax_rate(self):
+        try:
+            return pricing.parse_tax_rate(self.cleaned_data["tax_rate"])
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_tags(self) -> list[str]:
+        text = self.cleaned_data["tags"] or ""
+        try:
+            return clean_tags([line for line in text.splitlines() if line.strip()])
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
 
     def clean_extra(self) -> dict:
         extra = self.cleaned_data.get("extra")
@@ -296,7 +353,55 @@ class OrderAdminForm(forms.ModelForm):
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
+        self.instance._admin_form = self  # the items' formset reports the §12 rules on fields
         return data
+
+
+def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount: int) -> int:
+    """SPEC §12's rules for the coupon, discount and tax the admin form holds, judged on the
+    goods the items inline will make, through the very function the API's writes call
+    (services.order_money_apply) on a copy of the order, under the same locks. Returns the total
+    the order will have; a refusal is a form error on the field the API would name."""
+    form = getattr(order, "_admin_form", None)
+    if form is None or any(name not in form.cleaned_data for name in MONEY_INPUTS):
+        return subtotal - discount + (order.shipping_cost or 0)  # the form has its own errors
+    probe = Order(
+        **{f.attname: getattr(stored or order, f.attname) for f in Order._meta.concrete_fields}
+    )
+    for name in ("status", "customer_id", "shipping_cost"):
+        setattr(probe, name, getattr(order, name))
+    if stored is None:  # a new order takes its coupon, discount and tax only through the service
+        order_coupon_clear(probe)
+    probe.items_subtotal, probe.items_discount = subtotal, discount
+    try:
+        order_money_apply(
+            order=probe,
+            data={name: form.cleaned_data[name] for name in MONEY_INPUTS},
+            previous_status=stored.status if stored else None,
+            previous_customer_id=stored.customer_id if stored else None,
+        )
+    except Conflict as exc:
+        raise ValidationError(str(exc.detail)) from None
+    except APIValidationError as exc:
+        messages_by_field = {
+            field: [str(message) for message in found] for field, found in exc.detail.items()
+        }
+        for field, found in messages_by_field.items():
+            form.add_error(field if field in form.fields else None, found)
+        raise ValidationError(
+            [
+                f"{field}: {message}"
+                for field, found in messages_by_field.items()
+                for message in found
+            ]
+        ) from None
+    return probe.total
+
+
+def order_coupon_clear(order: Order) -> None:
+    order.coupon_id = order.coupon_code = order.coupon_kind = None
+    order.coupon_value = order.coupon_max_discount = None
+    order.coupon_min_subtotal = order.order_discount = 0
 
 
 # --- inlines -------------------------------------------------------------------------------------
@@ -428,16 +533,17 @@ class OrderItemFormSet(BaseInlineFormSet):
                     )
         kept = [f.cleaned_data for f in _kept_forms(self)]
         items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
-        if (
-            sum(d["unit_price"] * d["quantity"] for d in kept) + (order.shipping_cost or 0)
-            > MAX_ORDER_AMOUNT
-        ):
+        items_subtotal = sum(d["unit_price"] * d["quantity"] for d in kept)
+        if items_subtotal + (order.shipping_cost or 0) > MAX_ORDER_AMOUNT:
             raise ValidationError(
                 _("An order's total must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT}
             )
         # The payments inline, validated next, checks approvals against the total these items
         # will make, not the stored one.
         order._admin_items_total = items_total
+        order._admin_total = _check_money(
+            order, stored, subtotal=items_subtotal, discount=items_subtotal - items_total
+        )
 
 
 class OrderPaymentForm(forms.ModelForm):
@@ -472,7 +578,7 @@ class OrderPaymentFormSet(BaseInlineFormSet):
         items_total = getattr(
             order, "_admin_items_total", order.items_subtotal - order.items_discount
         )
-        total = items_total + (order.shipping_cost or 0)
+        total = getattr(order, "_admin_total", items_total + (order.shipping_cost or 0))
         kept = _kept_forms(self)
         approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
         approved_before = stored.amount_paid if stored else 0
@@ -579,6 +685,8 @@ class OrderAdmin(admin.ModelAdmin):
         has_value_filter("customer", _("has customer")),
         has_value_filter("notes", _("has notes"), text=True),
         has_value_filter("billing_national_code", _("has national code"), text=True),
+        has_value_filter("coupon", _("has coupon")),
+        "source",
         ("created_at", JalaliDateFieldListFilter),
     )
     # The search box needs search_fields; what a term matches is get_search_results below.
@@ -608,9 +716,22 @@ class OrderAdmin(admin.ModelAdmin):
         "payable",
         "created_at_local",
         "updated_at_local",
+        "source",
+        "coupon_as_applied",
+        "coupon_discount_amount",
+        "tax_amount",
     )
     fieldsets = (
-        (None, {"fields": ("key", "status", "customer", "notes", "extra")}),
+        (None, {"fields": ("key", "status", "source", "customer", "notes", "extra", "tags")}),
+        (
+            _("Coupon, discount and tax"),
+            {
+                "fields": (
+                    ("coupon_code", "coupon_as_applied"),
+                    ("order_discount", "tax_rate"),
+                )
+            },
+        ),
         (
             _("Payment and shipping"),
             {"fields": ("payment_method", "shipping_method", "shipping_cost")},
@@ -645,7 +766,8 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     ("item_count", "item_quantity"),
-                    ("subtotal_amount", "discount_amount", "total_amount"),
+                    ("subtotal_amount", "coupon_discount_amount", "discount_amount"),
+                    ("tax_amount", "total_amount"),
                     ("paid_amount", "outstanding_amount"),
                     ("paid", "payable"),
                 )
@@ -676,9 +798,31 @@ class OrderAdmin(admin.ModelAdmin):
     def discount_amount(self, order: Order) -> str:
         return money(order.total_discount)
 
-    @admin.display(description=_("total"))
+    @admin.display(description=_("total"), ordering="total")
     def total_amount(self, order: Order) -> str:
         return money(order.total)
+
+    @admin.display(description=_("coupon discount"))
+    def coupon_discount_amount(self, order: Order) -> str:
+        return money(order.coupon_discount)
+
+    @admin.display(description=_("tax"))
+    def tax_amount(self, order: Order) -> str:
+        return money(order.tax)
+
+    @admin.display(description=_("coupon as applied"))
+    def coupon_as_applied(self, order: Order) -> str:
+        """The terms the order keeps (SPEC §12), which later edits of the coupon never change."""
+        terms = order.coupon_terms
+        if terms is None:
+            return "—"
+        value = f"{terms.value}%" if terms.kind == pricing.PERCENT else money(terms.value)
+        parts = [f"{order.coupon_code}: {value}"]
+        if terms.max_discount is not None:
+            parts.append(_("at most %(amount)s") % {"amount": money(terms.max_discount)})
+        if terms.min_subtotal:
+            parts.append(_("goods from %(amount)s") % {"amount": money(terms.min_subtotal)})
+        return ", ".join(str(part) for part in parts)
 
     @admin.display(description=_("amount paid"), ordering="amount_paid")
     def paid_amount(self, order: Order) -> str:
@@ -713,14 +857,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
         if not change:
+            # Made plain: its coupon, discount and tax are applied in save_related, through the
+            # API's service, once its items exist (they are judged on the goods those make).
+            obj.source = OrderSource.ADMIN
+            order_coupon_clear(obj)
+            obj.tax_rate = pricing.TAX_RATE_ZERO
             obj.save()
             return
-        # Through the API's write path (one place for future hooks such as order events); the
-        # form already ran the same checks under the same lock, so this cannot refuse. Every
-        # field of the form is written, not only the changed ones: clean() may have cleared some
-        # (a pickup order's shipping address) that the user never touched.
-        editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
-        order_update(order_id=obj.pk, data={name: getattr(obj, name) for name in editable})
+        # A change is written in save_related, after the items and payments, in one call of the
+        # API's write path (one place for future hooks such as order events).
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not OrderItem:
@@ -744,7 +889,17 @@ class OrderAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        order_refresh_totals(order=form.instance)
+        order_refresh_totals(order=Order.objects.select_for_update().get(pk=form.instance.pk))
+        # The form and its inlines already ran the same checks under the same locks
+        # (_check_money), so this cannot refuse. Every field of the form is written, not only
+        # the changed ones: clean() may have cleared some (a pickup order's shipping address)
+        # that the user never touched.
+        data = {name: form.cleaned_data[name] for name in MONEY_INPUTS}
+        if change:
+            editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
+            editable -= set(MONEY_INPUTS)
+            data.update({name: getattr(form.instance, name) for name in editable})
+        order_update(order_id=form.instance.pk, data=data)
 
     @admin.action(description=_("Mark selected orders as deleted"), permissions=["change"])
     def mark_deleted(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,12 +9,25 @@ from bazaar.catalog.models import Product
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
+from bazaar.orders import pricing
 from bazaar.orders.status import NOT_PAYABLE, Status
 
 
 class DeliveryMethod(models.TextChoices):
     SHIPPING = "shipping", _("Shipping")
     PICKUP = "pickup", _("Pickup")
+
+
+class OrderSource(models.TextChoices):
+    """Where an order was created (SPEC §12)."""
+
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    DEMO = "demo", _("Demo data")
+
+
+# The stored money an order's own facts make (pricing.order_money), rewritten on every save.
+MONEY_FIELDS = ("coupon_discount", "order_discount", "tax", "total")
 
 
 def new_order_key() -> str:
@@ -169,6 +183,47 @@ class Order(Timestamped):
     items_discount = models.BigIntegerField(verbose_name=_("items discount"), default=0)
     amount_paid = models.BigIntegerField(verbose_name=_("amount paid"), default=0)
 
+    # SPEC §12. The coupon applied, with the terms it had then: editing or deactivating the
+    # coupon later never changes this order, and its discount is recomputed from these terms.
+    # The coupon's index is the composite one below (coupon first), so the FK has none of its own.
+    coupon = models.ForeignKey(
+        "coupons.Coupon",
+        verbose_name=_("coupon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
+    )
+    coupon_code = models.CharField(_("coupon code"), max_length=32, null=True, blank=True)
+    coupon_kind = models.CharField(_("coupon kind"), max_length=16, null=True, blank=True)
+    coupon_value = models.BigIntegerField(_("coupon value"), null=True, blank=True)
+    coupon_max_discount = models.BigIntegerField(
+        _("coupon maximum discount"), null=True, blank=True
+    )
+    coupon_min_subtotal = models.BigIntegerField(_("coupon minimum subtotal"), default=0)
+    order_discount = models.BigIntegerField(
+        _("order discount"), default=0
+    )  # the staff discount (CS-Cart's)
+    tax_rate = models.DecimalField(
+        _("tax rate"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    # Stored for the same reason as the totals above, and because the list filters and orders
+    # by `total` over millions of orders: MONEY_FIELDS, rewritten by save() from this row.
+    coupon_discount = models.BigIntegerField(_("coupon discount"), default=0)
+    tax = models.BigIntegerField(_("tax"), default=0)
+    total = models.BigIntegerField(_("total"), default=0)
+    # Labels (SPEC §12). A JSON list in the row: the list reads it with no extra query, and on
+    # PostgreSQL a GIN index (migration 0008) answers `tag` / `tag_in` (lookups.HasTag).
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=8,
+        choices=OrderSource.choices,
+        default=OrderSource.API,
+        editable=False,
+    )
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -183,23 +238,63 @@ class Order(Timestamped):
                 fields=["customer", "-created_at", "-id"], name="order_customer_created_idx"
             ),
             models.Index(fields=["-updated_at", "-id"], name="order_updated_idx"),
+            # SPEC §12: `coupon` / `coupon_code` / a coupon's uses, and `ordering=total` both ways
+            # (the list appends `-id`) with `total_min` / `total_max`.
+            models.Index(fields=["coupon", "-created_at", "-id"], name="order_coupon_created_idx"),
+            models.Index(fields=["total", "-id"], name="order_total_idx"),
+            models.Index(fields=["-total", "-id"], name="order_total_desc_idx"),
         ]
 
     def __str__(self) -> str:
         return _("Order #%(id)s (%(key)s)") % {"id": self.pk, "key": self.key}
 
-    # --- computed fields (SPEC §5), all integers ---------------------------------------------
+    def save(self, *args, **kwargs):
+        # The money columns are a pure function of this row's own columns (pricing.order_money),
+        # so they are rewritten on every save, whichever write made it: they can never disagree
+        # with the facts they come from. Writers hold the order's row lock (services).
+        self.refresh_money()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *MONEY_FIELDS]))
+        super().save(*args, **kwargs)
+
+    @property
+    def coupon_terms(self) -> pricing.CouponTerms | None:
+        """The terms the coupon had when it was applied, or None without a coupon."""
+        if self.coupon_id is None or self.coupon_kind is None:
+            return None
+        return pricing.CouponTerms(
+            kind=self.coupon_kind,
+            value=self.coupon_value or 0,
+            max_discount=self.coupon_max_discount,
+            min_subtotal=self.coupon_min_subtotal or 0,
+        )
+
+    def money(self) -> pricing.OrderMoney:
+        return pricing.order_money(
+            items_subtotal=self.items_subtotal,
+            items_discount=self.items_discount,
+            shipping_cost=self.shipping_cost or 0,
+            coupon=self.coupon_terms,
+            order_discount=self.order_discount or 0,
+            tax_rate=Decimal(self.tax_rate or 0),
+        )
+
+    def refresh_money(self) -> None:
+        money = self.money()
+        self.coupon_discount = money.coupon_discount
+        self.order_discount = money.order_discount
+        self.tax = money.tax
+        self.total = money.total
+
+    # --- computed fields (SPEC §5, §12), all integers ----------------------------------------
     @property
     def subtotal(self) -> int:
         return self.items_subtotal
 
     @property
     def total_discount(self) -> int:
-        return self.items_discount
-
-    @property
-    def total(self) -> int:
-        return self.items_subtotal - self.items_discount + self.shipping_cost
+        return self.items_discount + self.coupon_discount + self.order_discount
 
     @property
     def amount_outstanding(self) -> int:

@@ -47,6 +47,9 @@ NOT_PAYABLE: frozenset[Status] = frozenset(
     {Status.CANCELLED, Status.FAILED, Status.REFUNDED, Status.DELETED}
 )
 
+# An order in one of these does not count as a use of its coupon (SPEC §12).
+NOT_COUNTING: frozenset[Status] = frozenset({Status.CANCELLED, Status.FAILED, Status.DELETED})
+
 
 class StatusError(ValueError):
     """A refused status; the message is meant for the API client."""

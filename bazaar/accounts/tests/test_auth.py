@@ -111,7 +111,8 @@ def test_permission_catalogue_names_codes(staff_with_codes):
     rows = staff_with_codes().get("/api/auth/permissions/").json()
     assert {"code": 2201, "name": "Create orders"} in rows
     assert {"code": 2245, "name": "Delete order payments"} in rows
-    assert len(rows) == 70
+    assert {"code": 2301, "name": "Create coupons"} in rows
+    assert len(rows) == 75
 
 
 def test_create_token_command_prints_one_working_token(capsys, staff_user):

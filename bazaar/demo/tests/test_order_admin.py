@@ -72,6 +72,11 @@ def form_data(order: Order | None = None, *, items=(), payments=(), **overrides)
         "shipping_cost": order.shipping_cost if order else 0,
         "delivery_method": order.delivery_method if order else "shipping",
         "pickup_branch": "",
+        # SPEC §12
+        "coupon_code": (order.coupon_code or "") if order else "",
+        "order_discount": order.order_discount if order else 0,
+        "tax_rate": f"{order.tax_rate:.2f}" if order else "0.00",
+        "tags": "\n".join(order.tags) if order else "",
     }
     for name in (
         "first_name", "last_name", "mobile_number", "national_code", "country", "state", "city",

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bazaar.accounts.models import User
 from bazaar.accounts.validators import national_code_checksum_ok, normalize_mobile
 from bazaar.catalog.models import Product
+from bazaar.coupons.models import Coupon
 from bazaar.customers.models import Customer
 from bazaar.demo import catalogue
 from bazaar.demo.bulk import insert_rows
@@ -25,7 +26,7 @@ from bazaar.demo.plan import customer_plan, order_plan
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
 from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import Status
 
@@ -117,6 +118,28 @@ class TestSeededShop:
             if order.status in {Status.COMPLETED, Status.REFUNDED}:
                 assert order.is_paid, order.pk
         assert {o.status for o in orders} == set(Status)  # every status
+
+    def test_some_orders_carry_coupons_discounts_tax_and_tags_priced_as_the_api_prices(
+        self, seeded
+    ):
+        """SPEC §12 in the demo: every order is `source=demo`, its stored money is what the
+        API's formulas make of its own row, and its coupon terms are the coupon's."""
+        orders = list(Order.objects.select_related("coupon"))
+        assert {o.source for o in orders} == {OrderSource.DEMO}
+        for order in orders:
+            money = order.money()
+            assert (order.coupon_discount, order.order_discount, order.tax, order.total) == (
+                money.coupon_discount, money.order_discount, money.tax, money.total,
+            ), order.pk  # fmt: skip
+            if order.coupon is not None:
+                assert order.coupon.terms == order.coupon_terms
+                assert order.coupon_code == order.coupon.code
+        with_coupon = [o for o in orders if o.coupon_id]
+        assert 20 <= len(with_coupon) <= 80 and any(o.coupon_discount for o in with_coupon)
+        assert any(o.order_discount for o in orders) and any(o.tax for o in orders)
+        assert any(o.tags for o in orders)
+        codes = set(Coupon.objects.values_list("code", flat=True))
+        assert {c.code for c in catalogue.COUPONS} <= codes
 
     def test_order_rows_are_consistent(self, seeded):
         orders = Order.objects.select_related(
