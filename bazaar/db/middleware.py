@@ -88,7 +88,7 @@ class ReplicaRoutingMiddleware:
             return False
         try:
             return cache.get(key) is not None
-        except Exception:  # noqa: BLE001 - the cache is down: the primary is always fresh
+        except Exception:  # the cache is down: the primary is always fresh
             logger.warning("read-your-writes mark unreadable; reading from the primary")
             return True
 
@@ -98,5 +98,5 @@ class ReplicaRoutingMiddleware:
             return
         try:
             cache.set(key, 1, timeout=settings.READ_YOUR_WRITES_SECONDS)
-        except Exception:
+        except Exception:  # the write is done: failing its answer now would be worse
             logger.warning("read-your-writes mark not recorded", exc_info=True)

@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -136,10 +136,8 @@ def mark_unusable(alias: str, reason: object) -> None:
     logger.warning("replica %s skipped: %s", alias, reason)
     with _health_lock:
         _health[alias] = Health(usable=False, lag=math.inf, checked_at=time.monotonic())
-    try:
+    with suppress(DatabaseError):
         connections[alias].close()
-    except DatabaseError:
-        pass
 
 
 def replica_usable(alias: str) -> bool:
