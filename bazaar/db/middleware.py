@@ -89,7 +89,9 @@ class ReplicaRoutingMiddleware:
         try:
             return cache.get(key) is not None
         except Exception:  # the cache is down: the primary is always fresh
-            logger.warning("read-your-writes mark unreadable; reading from the primary")
+            logger.warning(
+                "read-your-writes mark unreadable; reading from the primary", exc_info=True
+            )
             return True
 
     def mark_write(self, request) -> None:
