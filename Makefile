@@ -8,7 +8,7 @@ WORKERS ?= 3
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke bench-scaling fuzz lock clean
 
 install: $(STAMP)
 
@@ -55,6 +55,10 @@ bench: install
 
 bench-smoke: install
 	BENCH_SIZES=200 BENCH_DURATION=2 BENCH_REQUESTS=20 BENCH_OUT=bench/results/smoke.md $(BIN)/python bench/run.py
+
+# Requests/s of the mix with 1, 2, 4 workers, with and without a replica (docs/scaling.md).
+bench-scaling: install
+	$(BIN)/python bench/scaling.py
 
 fuzz: install
 	bash tools/fuzz.sh
