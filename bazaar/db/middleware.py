@@ -54,6 +54,15 @@ def view_choice(view_func) -> bool | None:
     return choice
 
 
+def may_read_from_replica(method: str, path: str, view_func) -> bool:
+    """Whether a request's reads may go to a replica: the view's own choice, else GET and HEAD
+    under /api/ (never the admin, the health checks or a request that writes)."""
+    choice = view_choice(view_func)
+    if choice is not None:
+        return choice
+    return method in READ_METHODS and path.startswith(ROUTED_PREFIX)
+
+
 class ReplicaRoutingMiddleware:
     def __init__(self, get_response) -> None:
         if not routing.replica_aliases():
@@ -72,10 +81,9 @@ class ReplicaRoutingMiddleware:
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        choice = view_choice(view_func)
-        if choice is None:
-            choice = request.method in READ_METHODS and request.path.startswith(ROUTED_PREFIX)
-        if not choice or self.wrote_recently(request):
+        if not may_read_from_replica(request.method, request.path, view_func):
+            return None
+        if self.wrote_recently(request):
             return None
         alias = routing.choose_replica()
         if alias is not None:

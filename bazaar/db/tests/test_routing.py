@@ -16,7 +16,13 @@ from django.test import RequestFactory
 
 from bazaar.api.tests.live_server import ROOT
 from bazaar.db import routing
-from bazaar.db.middleware import ReplicaRoutingMiddleware, view_choice, wrote_key
+from bazaar.db.middleware import (
+    ReplicaRoutingMiddleware,
+    may_read_from_replica,
+    reads_from_replica,
+    view_choice,
+    wrote_key,
+)
 from bazaar.orders.models import Order
 from bazaar.orders.views import OrderViewSet
 
@@ -131,16 +137,28 @@ def test_the_read_your_writes_mark_is_keyed_by_a_hash_of_the_credentials():
     assert wrote_key(factory.get("/")) is None
 
 
+def test_only_reads_of_the_api_may_use_a_replica():
+    orders = OrderViewSet.as_view({"get": "list", "post": "create"})
+    assert may_read_from_replica("GET", "/api/orders/", orders)
+    assert may_read_from_replica("HEAD", "/api/orders/1/", orders)
+    for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        assert not may_read_from_replica(method, "/api/orders/", orders), method
+    assert not may_read_from_replica("GET", "/admin/orders/order/", lambda request: None)
+    assert not may_read_from_replica("GET", "/readyz", lambda request: None)
+
+
 def test_views_choose_with_replica_reads():
     assert view_choice(OrderViewSet.as_view({"get": "list"})) is None  # by method and path
 
+    @reads_from_replica
     def export(request):
         return None
 
-    export.replica_reads = True
     assert view_choice(export) is True
+    assert may_read_from_replica("POST", "/api/orders/export/", export)
 
     class Fresh(OrderViewSet):
         replica_reads = False
 
     assert view_choice(Fresh.as_view({"get": "list"})) is False
+    assert not may_read_from_replica("GET", "/api/fresh/", Fresh.as_view({"get": "list"}))
