@@ -70,24 +70,30 @@ class ReplicaRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request._replica_reset = None
+        request._replica_reads = False  # set by process_view when the view reads only
+        request._replica_token = None
         try:
             response = self.get_response(request)
         finally:
-            if request._replica_reset is not None:
-                routing._read_alias.reset(request._replica_reset)
-        if request.method not in READ_METHODS and response.status_code < 400:
+            if request._replica_token is not None:
+                routing.stop_reading_from(request._replica_token)
+        if (
+            request.method not in READ_METHODS
+            and not request._replica_reads  # a read-only POST (an export) wrote nothing
+            and response.status_code < 400
+        ):
             self.mark_write(request)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not may_read_from_replica(request.method, request.path, view_func):
             return None
+        request._replica_reads = True
         if self.wrote_recently(request):
             return None
         alias = routing.choose_replica()
         if alias is not None:
-            request._replica_reset = routing._read_alias.set(alias)
+            request._replica_token = routing.start_reading_from(alias)
         return None
 
     def wrote_recently(self, request) -> bool:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -46,6 +46,15 @@ def replica_aliases() -> list[str]:
 def current_read_alias() -> str | None:
     """The replica this request reads from, or None (the primary)."""
     return _read_alias.get()
+
+
+def start_reading_from(alias: str | None) -> Token:
+    """Reads go to `alias` until `stop_reading_from(token)` (for a middleware's two halves)."""
+    return _read_alias.set(alias)
+
+
+def stop_reading_from(token: Token) -> None:
+    _read_alias.reset(token)
 
 
 @contextmanager

@@ -9,9 +9,11 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from bazaar.api.tests.live_server import ROOT
@@ -162,3 +164,47 @@ def test_views_choose_with_replica_reads():
 
     assert view_choice(Fresh.as_view({"get": "list"})) is False
     assert not may_read_from_replica("GET", "/api/fresh/", Fresh.as_view({"get": "list"}))
+
+
+def test_the_middleware_marks_writes_and_keeps_the_writers_reads_on_the_primary(db, monkeypatch):
+    """The middleware's decisions with a replica alias pretended (no router is installed in
+    the suite, so every query still runs on the test database)."""
+    monkeypatch.setattr(routing, "replica_aliases", lambda: ["replica1"])
+    monkeypatch.setattr(routing, "choose_replica", lambda: "replica1")
+    seen: list[str | None] = []
+
+    def plain(request):
+        return None
+
+    @reads_from_replica
+    def export(request):
+        return None
+
+    def run(method: str, view, status: int, token: str) -> None:
+        def get_response(request):
+            middleware.process_view(request, view, (), {})
+            seen.append(routing.current_read_alias())
+            return HttpResponse(status=status)
+
+        middleware = ReplicaRoutingMiddleware(get_response)
+        request = getattr(RequestFactory(), method.lower())(
+            "/api/orders/", HTTP_AUTHORIZATION=f"Token {token}"
+        )
+        middleware(request)
+        assert routing.current_read_alias() is None  # reset once the response is made
+
+    def marked(token: str) -> bool:
+        return cache.get(wrote_key(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {token}")))
+
+    run("GET", plain, 200, "reader")
+    assert seen.pop() == "replica1" and not marked("reader")
+    run("POST", plain, 400, "refused")  # a refused write changed nothing
+    assert seen.pop() is None and not marked("refused")
+    run("POST", export, 200, "exporter")  # a read-only POST reads from a replica, writes nothing
+    assert seen.pop() == "replica1" and not marked("exporter")
+    run("PATCH", plain, 200, "writer")
+    assert seen.pop() is None and marked("writer")
+    run("GET", plain, 200, "writer")  # its next read: the primary
+    assert seen.pop() is None
+    run("GET", plain, 200, "reader")
+    assert seen.pop() == "replica1"
