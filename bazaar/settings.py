@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bazaar.db.middleware.ReplicaRoutingMiddleware",  # removes itself without replicas
 ]
 
 ROOT_URLCONF = "bazaar.urls"
@@ -110,37 +111,85 @@ TEMPLATES = [
 
 # --- Database ------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
-}
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so that
-    # concurrent writers queue on busy_timeout instead of failing with "database is locked" when
-    # a read lock cannot be upgraded mid-transaction.
-    _db["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        ),
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
-    # A file (not the in-memory default) so that tests with real threads share one database.
-    _db["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
-    _db["CONN_MAX_AGE"] = 0
-else:
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+# A psycopg connection pool per process (and per database) of at most DB_POOL_SIZE connections,
+# instead of one persistent connection per thread. Off (0) by default: gunicorn's sync workers
+# are processes serving one request at a time, for which a persistent connection is already the
+# pool; set it to the threads per process with --threads, or in front of a server that limits
+# connections. CONN_MAX_AGE is 0 with it (Django's pool and persistent connections exclude each
+# other), and the pool checks a connection before lending it (CONN_HEALTH_CHECKS).
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0)
+# Behind PgBouncer in transaction mode each transaction may run on another server connection:
+# no server-side (named, WITH HOLD) cursors. Prepared statements are off anyway (Django's
+# psycopg default, prepare_threshold=None) and the session settings Django makes (time zone,
+# client encoding) are parameters PgBouncer tracks and restores per client.
+DATABASE_BEHIND_PGBOUNCER = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
+
+
+def database_settings(url: str) -> dict:
+    """One DATABASES entry from a URL, with this project's connection options."""
+    db = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so that
+        # concurrent writers queue on busy_timeout instead of failing with "database is locked"
+        # when a read lock cannot be upgraded mid-transaction.
+        db["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+        # A file (not the in-memory default) so that tests with real threads share one database.
+        db["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
+        db["CONN_MAX_AGE"] = 0
+        return db
+    db["CONN_HEALTH_CHECKS"] = True
+    db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
     # A database that vanishes silently (no reset, no refusal) must not hold a worker until
     # gunicorn kills it: TCP keepalives notice a dead idle connection, and data left
     # unacknowledged for DB_TCP_USER_TIMEOUT ms ends the connection (a 503 for that request).
-    _db["OPTIONS"].update(
+    db["OPTIONS"].update(
         keepalives=1,
         keepalives_idle=30,
         keepalives_interval=10,
         keepalives_count=3,
         tcp_user_timeout=env_int("DB_TCP_USER_TIMEOUT", 15_000),
     )
+    if DB_POOL_SIZE:
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_SIZE,
+            # Waiting for a free connection longer than a connection attempt may take is a 503.
+            "timeout": 2 * db["OPTIONS"]["connect_timeout"],
+        }
+    if DATABASE_BEHIND_PGBOUNCER:
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return db
+
+
+DATABASES = {"default": database_settings(DATABASE_URL)}
+
+# Read replicas (SPEC §17): DATABASE_REPLICA_URL, comma-separated, adds the aliases replica1,
+# replica2, ...; bazaar.db routes the reads of read-only API requests to them. None configured:
+# no router and no middleware work, every query on "default".
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URL")
+# A replica further behind than this (seconds) is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS") or 5)
+# How long a token's reads stay on the primary after it wrote. Longer than the largest lag a
+# replica may be used at (plus the second its measured lag may be old), so that once the mark
+# expires the replica it reads from has the write.
+READ_YOUR_WRITES_SECONDS = float(
+    os.environ.get("READ_YOUR_WRITES_SECONDS") or REPLICA_MAX_LAG_SECONDS + 1
+)
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = database_settings(_url)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError("DATABASE_REPLICA_URL takes postgres:// URLs (streaming replicas)")
+    _replica["TEST"] = {"MIRROR": "default"}  # tests never create a database for it
+    DATABASES[f"replica{_number}"] = _replica
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["bazaar.db.routing.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -179,6 +228,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# One status write in this many enqueues the tally compaction (bazaar.jobs.tasks; 1: every one).
+COMPACT_TALLIES_ONE_IN = env_int("COMPACT_TALLIES_ONE_IN", 500)
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 
 AUTH_PASSWORD_VALIDATORS = [

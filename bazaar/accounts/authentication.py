@@ -2,6 +2,8 @@ from django.utils import timezone
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 
+from bazaar.db import routing
+
 
 class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <key>` against hashed tokens (django-rest-knox).
@@ -12,7 +14,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
     - an inactive user authenticates and is then refused with 403 by the permission class, as
       SPEC §3 asks ("inactive users get 403"); no token of theirs works for anything;
     - only the presented token's expiry is checked, in the same query, instead of loading every
-      token of the user on each request.
+      token of the user on each request;
+    - a request reading from a replica that does not know the token (one made a moment ago, not
+      replicated yet) looks it up on the primary before refusing it.
     """
 
     def authenticate_credentials(self, token: bytes):
@@ -22,7 +26,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         if "\x00" in text:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(text.encode("ascii"))
+        try:
+            return super().authenticate_credentials(text.encode("ascii"))
+        except exceptions.AuthenticationFailed:
+            if routing.current_read_alias() is None:
+                raise
+        with routing.primary():
+            return super().authenticate_credentials(text.encode("ascii"))
 
     def validate_user(self, auth_token):
         return (auth_token.user, auth_token)

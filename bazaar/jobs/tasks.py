@@ -5,13 +5,14 @@ write that makes the work enqueues the task once its transaction commits."""
 
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
 # One write in this many that changes an order's status (each adds one or two tally rows)
 # enqueues a compaction, so the tallies stay a few hundred rows per status between two
 # compactions whatever the write rate, without a query on every write to count them.
-COMPACT_TALLIES_ONE_IN = 500
+COMPACT_TALLIES_ONE_IN = settings.COMPACT_TALLIES_ONE_IN
 
 
 @task()
