@@ -82,6 +82,33 @@ def _input_pattern(normalizer) -> tuple[str, str] | None:
 LENGTH_BOUNDED_FIELDS = frozenset({"NormalizedCharField", "MobileNumberField", "CodeField"})
 
 
+def ordering_pattern(fields: list[str]) -> str:
+    """`ordering` as the server reads it: comma-separated terms, each trimmed, `-` for
+    descending, empty terms skipped (bazaar.api.filters.OrderingFilter)."""
+    term = rf"[{_WHITESPACE}]*(?:-?(?:{'|'.join(fields)}))?[{_WHITESPACE}]*"
+    return rf"^(?:{term},)*{term}$"
+
+
+def _is_id_filter(parameter: dict[str, Any]) -> bool:
+    """A filter by a related row's id (`customer`, `billing_city_in`, ...): ids start at 1."""
+    schema = parameter.get("schema", {})
+    target = schema.get("items", schema)
+    return (
+        parameter.get("in") == "query"
+        and target.get("type") == "integer"
+        and (parameter["name"].removesuffix("_in") in ID_FILTERS)
+    )
+
+
+ID_FILTERS = frozenset(
+    {
+        "customer", "payment_method", "shipping_method", "pickup_branch", "image", "country",
+        "state", "city", "billing_country", "billing_state", "billing_city", "shipping_country",
+        "shipping_state", "shipping_city", "product", "role", "roles",
+    }
+)  # fmt: skip
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema with descriptions written for the API's users."""
 
@@ -107,6 +134,31 @@ class AutoSchema(SpectacularAutoSchema):
         if block is None or action not in ACTION_OFFSETS:
             return None
         return code_for(block, ACTION_OFFSETS[action])
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if parameter.get("name") == "ordering":
+                fields = self._ordering_fields()
+                if fields:
+                    schema["pattern"] = ordering_pattern(fields)
+                    parameter["description"] = (
+                        "Comma-separated fields, `-` for descending: " + ", ".join(fields) + "."
+                    )
+            elif _is_id_filter(parameter):
+                target = schema.get("items", schema)
+                target.update(minimum=1, maximum=2**63 - 1)
+        return parameters
+
+    def _ordering_fields(self) -> list[str]:
+        from bazaar.api.filters import OrderingFilter
+
+        try:
+            queryset = self.view.get_queryset()
+        except Exception:  # noqa: BLE001 - a view that needs a request: no pattern then
+            return []
+        return OrderingFilter().allowed_fields(self.view, queryset)
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)
@@ -172,6 +224,16 @@ class CustomerReferenceFieldSchema(OpenApiSerializerFieldExtension):
             "description": "A customer id, or a customer given inline: matched by mobile "
             "number, created when no customer has it.",
         }
+
+
+class PrimaryKeyRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    """A related row by id (DRF's own field, on model serializers): ids start at 1 and are
+    64-bit."""
+
+    target_class = "rest_framework.relations.PrimaryKeyRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 
 
 class NormalizedCharFieldSchema(OpenApiSerializerFieldExtension):
