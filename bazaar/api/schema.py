@@ -146,6 +146,9 @@ class AutoSchema(SpectacularAutoSchema):
                     parameter["description"] = (
                         "Comma-separated fields, `-` for descending: " + ", ".join(fields) + "."
                     )
+            elif parameter.get("name", "").startswith("has_"):
+                # `has_image` filters on `image__isnull`: a boolean, whatever the column's type.
+                parameter["schema"] = {"type": "boolean"}
             elif _is_id_filter(parameter):
                 target = schema.get("items", schema)
                 target.update(minimum=1, maximum=2**63 - 1)

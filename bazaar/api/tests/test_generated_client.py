@@ -128,6 +128,28 @@ def test_generated_client_imports_and_runs_an_order_through(generated, tmp_path)
         assert read.amount_paid == 100_000
         assert read.payments[0].payment_method_data.name == "Card"
 
+        assert isinstance(read.payments[0], models.OrderPayment)
+
+
+# Repeated `status_in=new&status_in=hold` (what this client sends) is read as one union once the
+# query-parameter checking of issue 13 is merged (branch h-api); until then only the last value
+# counts. Remove the mark when that lands: the test then passes, and must keep passing.
+@pytest.mark.xfail(reason="repeated *_in parameters: issue 13, branch h-api", strict=False)
+def test_generated_client_lists_by_status_in(generated, tmp_path):
+    User.objects.create_superuser("client", "client@example.com", None)
+    out = StringIO()
+    call_command("create_token", "client", stdout=out)
+    token = out.getvalue().strip()
+    m = generated
+    models = m[f"{PACKAGE}.models"]
+    (tmp_path / "server").mkdir()
+    with gunicorn(tmp_path / "server", {"DATABASE_URL": database_url()}, "--workers", "1") as live:
+        client = m[PACKAGE].AuthenticatedClient(
+            base_url=f"http://127.0.0.1:{live.port}", token=token, prefix="Token"
+        )
+        order = m[f"{PACKAGE}.api.orders.orders_create"].sync(
+            client=client, body=models.OrderWriteRequest()
+        )
         held = m[f"{PACKAGE}.api.orders.orders_partial_update"].sync(
             id=order.id,
             client=client,

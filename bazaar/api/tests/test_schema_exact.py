@@ -95,6 +95,9 @@ def test_pagination_bounds_and_ordering_pattern(schema):
     assert parameters["limit"]["schema"]["minimum"] == 1
     assert parameters["offset"]["schema"]["minimum"] == 0
     assert parameters["customer_in"]["schema"]["items"]["minimum"] == 1
+    assert parameters["has_notes"]["schema"] == {"type": "boolean"}
+    products = schema["paths"]["/api/products/"]["get"]["parameters"]
+    assert {p["name"]: p for p in products}["has_image"]["schema"] == {"type": "boolean"}
     pattern = re.compile(parameters["ordering"]["schema"]["pattern"])
     assert pattern.search("-created_at, id")
     assert not pattern.search("nope")
