@@ -320,3 +320,35 @@ def test_swagger_ui_is_served_by_the_app_with_no_cdn(db, anon_client):
         assert response.status_code == 200, asset
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert len(body) > 100, asset
+
+
+# --- JSON bodies have real types (schemathesis negative data, ST201) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/payment-methods/", {"name": 723}, "name"),
+        ("/api/orders/", {"billing_first_name": 7.5}, "billing_first_name"),
+        ("/api/orders/", {"customer": {"mobile_number": "09121234567", "last_name": 7}},
+         "customer"),
+        ("/api/orders/", {"shipping_same_as_billing": "true"}, "shipping_same_as_billing"),
+        ("/api/orders/", {"payment_method": "1"}, "payment_method"),
+        ("/api/orders/", {"shipping_latitude": "35.7"}, "shipping_latitude"),
+        ("/api/orders/", {"status": 1}, "status"),
+        ("/api/roles/", {"name": "R", "permission_codes": ["2202"]}, "permission_codes"),
+        ("/api/products/", {"code": "C", "title": "T", "price": 1, "options": {}}, "options"),
+    ],
+)  # fmt: skip
+def test_regression_a_json_value_of_another_type_is_a_400(admin_client, path, body, field):
+    response = admin_client.post(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_a_multipart_upload_keeps_reading_text(admin_client):
+    response = admin_client.post(
+        "/api/images/", {"file": png_upload(), "name": "131072"}, format="multipart"
+    )
+    assert response.status_code == 201
+    assert response.json()["name"] == "131072"
