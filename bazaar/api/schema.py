@@ -612,6 +612,8 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
                 "description": "Any JSON object, up to 64 KiB (null stores `{}`).",
             }
 
+    _password_rules(components)
+
     # PUT/PATCH of an order take no `items`/`payments` (they are POST's alone, SPEC §11).
     _order_update_components(result, components)
 
@@ -633,6 +635,35 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
                 if bounds and parameter.get("in") == "query":
                     parameter.setdefault("schema", {}).update(bounds)
     return result
+
+
+def _password_rules(components) -> None:
+    """The configured minimum password length (AUTH_PASSWORD_VALIDATORS), on every password a
+    request sets; the other validators (common passwords, likeness to the username, digits only)
+    are not single-field patterns and are named in the description."""
+    from django.contrib.auth.password_validation import (
+        MinimumLengthValidator,
+        get_default_password_validators,
+    )
+
+    minimum = max(
+        (
+            v.min_length
+            for v in get_default_password_validators()
+            if isinstance(v, MinimumLengthValidator)
+        ),
+        default=None,
+    )
+    for name in ("StaffUserRequest", "PatchedStaffUserRequest"):
+        password = components.get(name, {}).get("properties", {}).get("password")
+        if password is None:
+            continue
+        if minimum:
+            password["minLength"] = minimum
+        password["description"] = (
+            "Write-only. At least the minimum length, not too common, not all digits and not too "
+            "like the user's names or email."
+        )
 
 
 def _order_update_components(result, components) -> None:
