@@ -4,11 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
+# Extra pytest arguments, e.g. PYTEST_ARGS=--junitxml=report.xml (CI's totals come from those).
+PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# The Persian catalogue, compiled from its committed .po by Babel (bazaar/i18n.py); never committed.
+PO := bazaar/locale/fa/LC_MESSAGES/django.po
+MO := $(PO:.po=.mo)
 
-.PHONY: install run serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke fuzz lock clean messages
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +21,15 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python manage.py compile_translations
+
+# New translatable strings into the .po (then translate its empty msgstr entries; `make test`
+# fails while any is left).
+messages: install
+	$(BIN)/python manage.py update_messages
+	$(BIN)/python manage.py compile_translations
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -27,18 +41,26 @@ run: install
 	@$(BIN)/python manage.py create_token admin
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (API docs: /api/docs/, admin: /admin/, login admin/admin)"
+	@echo "with a background worker beside it (python manage.py run_worker)"
+	@# The worker stops with the server: on Ctrl-C both get the signal, on any other exit the trap.
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn bazaar.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --timeout 60
 
+worker: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py run_worker
+
 test: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bazaar} $(BIN)/python -m pytest -m "not e2e" --create-db
 
 e2e: install
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "e2e needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)" >&2; exit 1; }
-	$(BIN)/python -m pytest -m e2e bazaar/demo -q -p no:cacheprovider
+	$(BIN)/python -m pytest -m e2e bazaar/demo -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	BENCH_KEEP_DB=$${BENCH_KEEP_DB:-1} $(BIN)/python bench/run.py

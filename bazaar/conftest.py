@@ -1,15 +1,38 @@
 """Fixtures shared by every test: API clients authenticated the way real clients are (a token in
 the Authorization header, through the whole HTTP stack)."""
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from bazaar.accounts.models import User
 from bazaar.accounts.permissions import user_set_direct_codes
+from bazaar.i18n import LANGUAGES, compile_catalogue
+
+
+def pytest_configure(config) -> None:
+    # `make install` compiles the catalogues; a bare `pytest` after editing a .po (or in a fresh
+    # clone) gets them too, so the Persian tests never read a stale or missing .mo.
+    for language in LANGUAGES:
+        compile_catalogue(language, only_if_stale=True)
+
+
+# Property tests explore new examples on every local run, and are reproducible in CI: there the
+# examples are derived from each test's name alone (derandomize), so a red CI run is red again on
+# a re-run and on a developer's machine with `CI=true`. Both print the failing example and the
+# `@reproduce_failure` blob that replays it. HYPOTHESIS_PROFILE picks a profile by name.
+hypothesis_settings.register_profile("dev", print_blob=True, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, deadline=None
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 def client_for(user: User) -> APIClient:

@@ -58,18 +58,26 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets, served by the app (offline /api/docs/)
     "knox",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "bazaar.api",
+    "bazaar.idempotency",
     "bazaar.accounts",
     "bazaar.customers",
     "bazaar.geo",
     "bazaar.media",
     "bazaar.catalog",
     "bazaar.methods",
+    "bazaar.coupons",
     "bazaar.orders",
     "bazaar.demo",
+    "bazaar.jobs",
 ]
 
 MIDDLEWARE = [
+    "bazaar.api.middleware.RequestIdMiddleware",  # first: every response carries X-Request-ID
+    "bazaar.api.middleware.ChunkedBodyMiddleware",  # next: everything after reads the body
     "bazaar.api.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -156,6 +164,24 @@ else:
         }
     }
 
+# --- Background work (Django's Tasks API, the django-tasks backport) ----------------------------
+# The queue is the database by default: a task enqueued inside a transaction is committed or
+# rolled back with it, and `run_worker` claims each task with a row lock, so any number of
+# workers on any number of hosts run each task once. With TASKS_BACKEND=rq (the default when
+# REDIS_URL is set) tasks go to RQ on that Redis instead, enqueued once the transaction commits.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or ("rq" if REDIS_URL else "database")
+if TASKS_BACKEND not in {"database", "rq"}:
+    raise ValueError(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_rq.RQBackend"
+        if TASKS_BACKEND == "rq"
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -167,8 +193,12 @@ AUTH_PASSWORD_VALIDATORS = [
 APPEND_SLASH = False  # routes accept both forms; a redirect would drop POST bodies
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fa", "فارسی")]
+# The project's own catalogue (bazaar/i18n.py); the .mo is compiled by `make install`.
+LOCALE_PATHS = [BASE_DIR / "bazaar" / "locale"]
 # The zone in which date-only filters (created_date=2025-01-31) are read. API timestamps are UTC.
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The shop's currency (ISO 4217), shown on every order; amounts are in its smallest unit.
+CURRENCY = os.environ.get("CURRENCY", "IRR")
 USE_I18N = True
 USE_TZ = True
 
@@ -196,7 +226,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["bazaar.accounts.authentication.TokenAuthentication"],
+    # Token first: its header is the one a 401 names (`WWW-Authenticate: Token`). Sessions are
+    # for staff logged into /admin/ browsing the API (CSRF enforced on their unsafe requests).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bazaar.accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["bazaar.api.permissions.HasPermissionCode"],
     "DEFAULT_PAGINATION_CLASS": "bazaar.api.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": [
@@ -204,7 +239,12 @@ REST_FRAMEWORK = {
         "bazaar.api.filters.SearchFilter",
         "bazaar.api.filters.OrderingFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["bazaar.api.renderers.JSONRenderer"],
+    # JSON (orjson) by default; the browsable API only for an Accept that asks for text/html.
+    "DEFAULT_RENDERER_CLASSES": [
+        "bazaar.api.renderers.JSONRenderer",
+        "bazaar.api.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bazaar.api.negotiation.ContentNegotiation",
     # JSON only (SPEC §2); the image upload alone takes multipart/form-data (its own view).
     "DEFAULT_PARSER_CLASSES": ["bazaar.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "bazaar.api.schema.AutoSchema",
@@ -216,7 +256,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("THROTTLE_TOKEN_RATE", "6000/min"),
         "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
+        # Failed logins per username; every login attempt per client address (SPEC §3).
         "login": os.environ.get("THROTTLE_LOGIN_RATE", "10/min"),
+        "login_address": os.environ.get("THROTTLE_LOGIN_ADDRESS_RATE", "100/min"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -241,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",
         "bazaar.api.schema.postprocess_ecma_patterns",
+        "bazaar.idempotency.schema.postprocess_request_headers",
         "bazaar.api.schema.postprocess_exact_schema",
     ],
     # Swagger UI from the application itself (drf-spectacular-sidecar), so /api/docs/ works
@@ -271,10 +314,24 @@ SECURE_PROXY_SSL_HEADER = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "bazaar.api.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "bazaar.api.logging.RedactSecretsFilter"},
+        "request_id": {"()": "bazaar.api.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {
+            # `request_id` comes from the filter; the default serves a handler without it.
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        }
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

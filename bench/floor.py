@@ -16,6 +16,7 @@ Timestamps are formatted by PostgreSQL and JSON columns are passed through as ra
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ ORDER_COLUMNS = f"""
     o.item_count, o.item_quantity, o.items_subtotal, o.items_discount, o.amount_paid,
     c.id, c.username, c.mobile_number, c.first_name, c.last_name,
     pm.id, pm.name, pm.image_id, sm.id, sm.name, sm.image_id,
-    o.billing_country_id, o.billing_state_id, o.billing_city_id
+    o.billing_country_id, o.billing_state_id, o.billing_city_id,
+    o.coupon_id, o.coupon_code, o.coupon_kind, o.coupon_value, o.coupon_discount,
+    o.order_discount, to_char(o.tax_rate, 'FM990.00'), o.tax, o.total, o.tags::text, o.source
 """
 
 # Three joins: PostgreSQL's planning time grows steeply with the number of joined tables (13-19
@@ -103,6 +106,7 @@ SEARCH_SQL = " OR ".join(
         "o.billing_country_id = ANY(%(countries)s)",
         "o.billing_state_id = ANY(%(states)s)",
         "o.billing_city_id = ANY(%(cities)s)",
+        "o.coupon_id = ANY(%(coupons)s)",  # SPEC §12: a coupon code by prefix
     ]
 )
 # The related rows a term matches, looked up first (as the API does): with their ids as arrays,
@@ -115,7 +119,13 @@ SEARCH_LOOKUPS = {
     "countries": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_country WHERE {_like('name')}",
     "states": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_state WHERE {_like('name')}",
     "cities": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_city WHERE {_like('name')}",
+    # Only for a term that can begin a code (`code_prefix` is NULL otherwise), as the API does.
+    "coupons": "SELECT coalesce(array_agg(id), '{}') FROM coupons_coupon "
+    "WHERE code LIKE %(code_prefix)s",
 }
+
+
+DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def _escape_like(term: str) -> str:
@@ -169,7 +179,12 @@ def page_for(scenario: str, query: dict[str, str]) -> Page:
     if scenario == "search":
         term = query["search"]
         values = {"pattern": f"%{_escape_like(term)}%", "prefix": f"{_escape_like(term.lower())}%"}
+        code = term.translate(DIGITS).upper()
+        code_like = code.isascii() and code.replace("-", "").replace("_", "").isalnum()
+        values["code_prefix"] = f"{_escape_like(code)}%" if code_like else None
         return Page(f"{live} AND ({SEARCH_SQL})", values, query, lookups=SEARCH_LOOKUPS)
+    if scenario == "coupon":
+        return Page(f"{live} AND o.coupon_id = %(c)s", {"c": int(query["coupon"])}, query)
     if scenario == "retrieve":
         return Page("o.id = %(id)s", {"id": int(query["id"])}, single=True)
     raise KeyError(scenario)
@@ -180,6 +195,7 @@ class Floor:
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.base = base_url.rstrip("/")
         self.media = self.base + media_url
+        self.currency = os.environ.get("CURRENCY", "IRR")  # the API's setting of the same name
 
     def close(self) -> None:
         self.conn.close()
@@ -298,9 +314,16 @@ class Floor:
             (oid, key, status, shipping, notes, extra, created, updated, addr, postal, national,
              mobile, first, last, count_, qty, isub, idisc, paid,
              cid, cuser, cmobile, cfirst, clast, pmid, pmname, pmimg, smid, smname, smimg,
-             coid, stid, ciid) = r  # fmt: skip
-            total = isub - idisc + shipping
+             coid, stid, ciid, kid, kcode, kkind, kvalue, kdisc, odisc, rate, tax, total, tags,
+             source) = r  # fmt: skip
             outstanding = total - paid
+            discounts = []
+            if idisc:
+                discounts.append({"type": "items", "amount": idisc})
+            if kdisc:
+                discounts.append({"type": "coupon", "code": kcode, "amount": kdisc})
+            if odisc:
+                discounts.append({"type": "order", "amount": odisc})
             results.append(
                 {
                     "id": oid,
@@ -337,7 +360,7 @@ class Floor:
                     "items_subtotal": isub,
                     "items_discount": idisc,
                     "subtotal": isub,
-                    "total_discount": idisc,
+                    "total_discount": idisc + kdisc + odisc,
                     "total": total,
                     "amount_paid": paid,
                     "amount_outstanding": outstanding,
@@ -347,6 +370,19 @@ class Floor:
                     and status not in ("cancelled", "failed", "refunded", "deleted"),
                     "items": items[oid],
                     "payments": payments[oid],
+                    # SPEC §12
+                    "coupon_code": kcode,
+                    "coupon_data": None
+                    if kid is None
+                    else {"id": kid, "code": kcode, "kind": kkind, "value": kvalue},
+                    "coupon_discount": kdisc,
+                    "order_discount": odisc,
+                    "tax_rate": rate,
+                    "tax": tax,
+                    "currency": self.currency,
+                    "discounts": discounts,
+                    "tags": orjson.Fragment(tags),
+                    "source": source,
                 }
             )
         if page.single:

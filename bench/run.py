@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,20 +49,26 @@ from floor import Floor, page_for  # noqa: E402
 RESULTS = BENCH / "results"
 VENV_BIN = Path(sys.executable).parent
 STARTED = time.monotonic()
-READS = ["list", "status", "customer", "dates", "search", "retrieve"]
-WRITES = ["create", "item", "payment"]
+READS = ["list", "status", "customer", "dates", "search", "coupon", "retrieve"]
+WRITES = ["create", "item", "payment"]  # each request with a new Idempotency-Key
+# The same writes without a key (latency and queries only): what keys cost, measured beside them.
+UNKEYED = {"create_nokey": "create", "item_nokey": "item", "payment_nokey": "payment"}
 LABELS = {
     "list": "1 list `limit=100`",
     "status": "2 list + `status=processing`",
     "customer": "3 list + `customer=`",
     "dates": "4 list + `created_from/to` (10 days)",
     "search": "5 list + `search=<first name>`",
-    "retrieve": "6 retrieve one order",
-    "create": "7 create order",
-    "item": "8 add item",
-    "payment": "9 add payment",
-    "mix": "10 mix of 1–9",
-    "writes": "7+8+9 writes together",
+    "coupon": "6 list + `coupon=` (SPEC §12)",
+    "retrieve": "7 retrieve one order",
+    "create": "8 create order",
+    "item": "9 add item",
+    "payment": "10 add payment",
+    "mix": "11 mix of 1–10",
+    "writes": "8+9+10 writes together",
+    "create_nokey": "8 create order, no key",
+    "item_nokey": "9 add item, no key",
+    "payment_nokey": "10 add payment, no key",
 }
 POOL = 500  # orders that items and payments rotate over
 LIVE_FOR_ITEMS = ("new", "hold", "failed", "cancelled", "processing", "shipped")
@@ -188,6 +195,7 @@ def cleanup(dsn: str) -> int:
             "SELECT order_id FROM orders_orderpayment WHERE created_at > %(cutoff)s",
             args,
         )
+        conn.execute("DELETE FROM idempotency_storedresponse WHERE created_at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderitem WHERE created_at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderpayment WHERE created_at > %(cutoff)s", args)
         dropped = conn.execute(
@@ -208,6 +216,35 @@ def cleanup(dsn: str) -> int:
                           WHERE approved AND order_id IN (SELECT order_id FROM bench_touched)
                           GROUP BY order_id) p ON p.order_id = t.order_id
                WHERE o.id = t.order_id"""
+        )
+        # SPEC §12's money of the touched orders, from their recounted totals and the terms they
+        # keep: the formulas of bazaar/orders/pricing.py in SQL (integers, half up).
+        conn.execute(
+            """WITH m AS (
+                 SELECT o.id, o.items_subtotal - o.items_discount AS goods,
+                   CASE WHEN o.coupon_kind IS NULL OR o.items_subtotal - o.items_discount <= 0
+                          OR o.items_subtotal - o.items_discount < o.coupon_min_subtotal THEN 0
+                        WHEN o.coupon_kind = 'percent' THEN LEAST(
+                          (2 * (o.items_subtotal - o.items_discount) * o.coupon_value + 100) / 200,
+                          coalesce(o.coupon_max_discount, o.items_subtotal),
+                          o.items_subtotal - o.items_discount)
+                        ELSE LEAST(o.coupon_value, o.items_subtotal - o.items_discount) END AS cd
+                 FROM orders_order o WHERE o.id IN (SELECT order_id FROM bench_touched))
+               UPDATE orders_order o SET coupon_discount = m.cd,
+                 order_discount = LEAST(o.order_discount, GREATEST(m.goods - m.cd, 0))
+               FROM m WHERE o.id = m.id"""
+        )
+        conn.execute(
+            """UPDATE orders_order o SET
+                 tax = (2 * GREATEST(o.items_subtotal - o.items_discount - o.coupon_discount
+                                     - o.order_discount, 0) * (o.tax_rate * 100)::bigint
+                        + 10000) / 20000
+               WHERE o.id IN (SELECT order_id FROM bench_touched)"""
+        )
+        conn.execute(
+            """UPDATE orders_order o SET total = o.items_subtotal - o.items_discount
+                 - o.coupon_discount - o.order_discount + o.tax + o.shipping_cost
+               WHERE o.id IN (SELECT order_id FROM bench_touched)"""
         )
     return dropped
 
@@ -268,8 +305,14 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
         products = [
             r[0] for r in conn.execute("SELECT id FROM catalog_product WHERE is_active ORDER BY id")
         ]
-    if not (retrieve and pool and products):
-        raise SetupError("the seeded database has no orders with items, open orders or products")
+        coupon = one(
+            "SELECT coupon_id FROM orders_order WHERE coupon_id IS NOT NULL "
+            "AND status <> 'deleted' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
+    if not (retrieve and pool and products and coupon):
+        raise SetupError(
+            "the seeded database has no orders with items, open orders, products or coupons"
+        )
     return {
         "customer": customer,
         "created_from": (newest - timedelta(days=30)).date().isoformat(),
@@ -278,6 +321,7 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
         "retrieve": retrieve,
         "pool": pool,
         "products": products,
+        "coupon": coupon[0],
     }
 
 
@@ -289,6 +333,7 @@ class Req:
     method: str
     path: str
     body: bytes | None = None
+    keyed: bool = False  # sent with a new Idempotency-Key each time (SPEC §13)
 
 
 def list_query(scenario: str, p: dict[str, Any]) -> dict[str, str]:
@@ -301,6 +346,8 @@ def list_query(scenario: str, p: dict[str, Any]) -> dict[str, str]:
         query.update(created_from=p["created_from"], created_to=p["created_to"])
     elif scenario == "search":
         query["search"] = p["search"]
+    elif scenario == "coupon":
+        query["coupon"] = str(p["coupon"])
     return query
 
 
@@ -311,18 +358,23 @@ def build_requests(p: dict[str, Any]) -> dict[str, list[Req]]:
         reqs[name] = [Req("GET", "/api/orders/?" + urlencode(list_query(name, p), quote_via=quote))]
     reqs["retrieve"] = [Req("GET", f"/api/orders/{i}/") for i in p["retrieve"]]
     body = json.dumps({"customer": p["customer"], "shipping_cost": 75000, "notes": "bench"})
-    reqs["create"] = [Req("POST", "/api/orders/", body.encode())]
+    reqs["create"] = [Req("POST", "/api/orders/", body.encode(), keyed=True)]
     products = p["products"]
     reqs["item"] = [
         Req(
             "POST",
             f"/api/orders/{order}/items/",
             json.dumps({"product": products[i % len(products)], "quantity": 1}).encode(),
+            keyed=True,
         )
         for i, order in enumerate(p["pool"])
     ]
     payment = json.dumps({"amount": 1000, "approved": False}).encode()
-    reqs["payment"] = [Req("POST", f"/api/orders/{o}/payments/", payment) for o in p["pool"]]
+    reqs["payment"] = [
+        Req("POST", f"/api/orders/{o}/payments/", payment, keyed=True) for o in p["pool"]
+    ]
+    for unkeyed, keyed in UNKEYED.items():
+        reqs[unkeyed] = [Req(r.method, r.path, r.body) for r in reqs[keyed]]
 
     def interleave(names: list[str]) -> list[Req]:
         rounds = max(len(reqs[n]) for n in names)
@@ -398,7 +450,10 @@ class Client:
     def send(self, req: Req) -> tuple[int, float, bytes]:
         started = time.perf_counter()
         try:
-            self.conn.request(req.method, req.path, body=req.body, headers=self.headers)
+            headers = self.headers
+            if req.keyed:
+                headers = {**headers, "Idempotency-Key": uuid.uuid4().hex}
+            self.conn.request(req.method, req.path, body=req.body, headers=headers)
             response = self.conn.getresponse()
             body = response.read()
             status = response.status
@@ -447,6 +502,16 @@ def measure_latency(client: Client, reqs: list[Req], n: int, warmup: int, fig: F
             )
 
 
+def measure_latency_pair(
+    client: Client, reqs: list[Req], twins: list[Req], cfg: Config, fig: Figures, twin: Figures
+) -> None:
+    """Latency of `reqs` and `twins` (the same writes without a key), alternating."""
+    warmup = max(5, cfg.requests // 10)
+    for i in range(cfg.requests):
+        measure_latency(client, [reqs[i % len(reqs)]], 1, warmup if i == 0 else 0, fig)
+        measure_latency(client, [twins[i % len(twins)]], 1, warmup if i == 0 else 0, twin)
+
+
 LUA = r"""
 local reqs = {
 %(requests)s
@@ -459,19 +524,25 @@ function setup(thread)
   table.insert(threads, thread)
 end
 function init(args)
-  local headers = {["Authorization"] = "Token %(token)s", ["Content-Type"] = "application/json"}
+  headers = {["Authorization"] = "Token %(token)s", ["Content-Type"] = "application/json"}
   built = {}
   for i, r in ipairs(reqs) do
-    built[i] = wrk.format(r[1], r[2], headers, r[3])
+    if not r[4] then built[i] = wrk.format(r[1], r[2], headers, r[3]) end
   end
-  pos = (tid * math.floor(#built / %(threads)d)) %% #built
+  pos = (tid * math.floor(#reqs / %(threads)d)) %% #reqs
+  sent = 0
   s4 = 0
   s5 = 0
 end
 function request()
   pos = pos + 1
-  if pos > #built then pos = 1 end
-  return built[pos]
+  if pos > #reqs then pos = 1 end
+  local r = reqs[pos]
+  if not r[4] then return built[pos] end
+  -- a keyed write: a new Idempotency-Key every time, unique across threads and runs
+  sent = sent + 1
+  headers["Idempotency-Key"] = string.format("%(run)s-%%d-%%d", tid, sent)
+  return wrk.format(r[1], r[2], headers, r[3])
 end
 function response(status, headers, body)
   if status >= 500 then s5 = s5 + 1 elseif status >= 300 then s4 = s4 + 1 end
@@ -503,13 +574,16 @@ def throughput_wrk(port: int, token: str, reqs: list[Req], cfg: Config, tag: str
                 lua_string(r.method),
                 lua_string(r.path),
                 lua_string(r.body.decode()) if r.body else "nil",
+                "true" if r.keyed else "false",
             )
         )
         + "}"
         for r in reqs
     )
     script = RESULTS / f"wrk-{tag}.lua"
-    script.write_text(LUA % {"requests": lines, "token": token, "threads": threads})
+    script.write_text(
+        LUA % {"requests": lines, "token": token, "threads": threads, "run": uuid.uuid4().hex[:12]}
+    )
     cmd = [
         "wrk", "-t", str(threads), "-c", str(cfg.clients), "-d", f"{cfg.duration:g}s",
         "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}",
@@ -578,8 +652,9 @@ def query_counts(env: dict[str, str], token: str, reqs: dict[str, list[Req]], pr
                 "method": reqs[name][0].method,
                 "path": reqs[name][0].path,
                 "body": json.loads(reqs[name][0].body) if reqs[name][0].body else None,
+                "keyed": reqs[name][0].keyed,
             }
-            for name in READS + WRITES
+            for name in READS + WRITES + list(UNKEYED)
         ],
         "profile": {"path": reqs["list"][0].path, "out": profile, "repeat": 30}
         if profile
@@ -654,7 +729,7 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
     reqs = build_requests(params)
 
     server = Server(cfg, env, size)
-    figures = {name: Figures() for name in READS + WRITES + ["mix", "writes"]}
+    figures = {name: Figures() for name in READS + WRITES + ["mix", "writes", *UNKEYED]}
     result["figures"] = figures
     floor = None
     try:
@@ -662,6 +737,7 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
         log(f"server up on :{server.port} ({cfg.workers} workers); counting queries")
         profile = str(RESULTS / f"profile-list-{size}.txt") if cfg.profile else None
         counted = query_counts(env, token, reqs, profile)
+        result["replay_queries"] = counted.get("replays", {})
         for name, n in counted["queries"].items():
             figures[name].queries = n
             if not 200 <= counted["statuses"][name] < 300:
@@ -675,9 +751,18 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
         warmup = max(5, cfg.requests // 10)
         shapes: dict[str, list[str]] = {}
         run_throughput = throughput_wrk if use_wrk else throughput_python
+        twins = {keyed: unkeyed for unkeyed, keyed in UNKEYED.items()}
         for name in READS + WRITES + ["writes", "mix"]:
             fig = figures[name]
-            measure_latency(client, reqs[name], cfg.requests, warmup, fig)
+            if name in twins:
+                # A keyed write and the same write without a key, sample by sample, so that
+                # both meet the same moments of a busy machine.
+                twin = figures[twins[name]]
+                measure_latency_pair(client, reqs[name], reqs[twins[name]], cfg, fig, twin)
+                log(f"{size:>8} {twins[name]:<9} p50 {twin.pct(50):7.1f} ms  p95 "
+                    f"{twin.pct(95):7.1f} ms")  # fmt: skip
+            else:
+                measure_latency(client, reqs[name], cfg.requests, warmup, fig)
             if name in READS:
                 if name == "retrieve":
                     pages = [page_for(name, {"id": str(i)}) for i in params["retrieve"]]
@@ -752,6 +837,33 @@ def machine_facts() -> dict[str, str]:
         "postgres": version(["psql", "--version"]),
         "wrk": version(["wrk", "--version"]) if shutil.which("wrk") else "not installed",
     }
+
+
+def key_costs(r: dict[str, Any]) -> list[str]:
+    """The report's table of what an Idempotency-Key costs each write (SPEC §13)."""
+    f, replays = r["figures"], r.get("replay_queries", {})
+    if not all(f[name].samples for name in UNKEYED):
+        return []
+    out = [
+        "",
+        "What `Idempotency-Key` costs, measured alternately with the same write sent without a "
+        "key. Statements count BEGIN and COMMIT: a keyed write adds the advisory lock, the "
+        "lookup, a savepoint around the handler, the purge of up to 100 expired "
+        "keys and the stored answer, and the write's own BEGIN/COMMIT become a savepoint pair "
+        "inside the request's transaction. A replay is the token, the lock and the lookup.",
+        "",
+        "| write | queries no key → key | replay queries | p50 ms no key → key "
+        "| p95 ms no key → key |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for unkeyed, keyed in UNKEYED.items():
+        a, b = f[unkeyed], f[keyed]
+        out.append(
+            f"| {LABELS[keyed]} | {'–' if a.queries is None else a.queries} → "
+            f"{'–' if b.queries is None else b.queries} | {replays.get(keyed, '–')} "
+            f"| {fmt(a.pct(50))} → {fmt(b.pct(50))} | {fmt(a.pct(95))} → {fmt(b.pct(95))} |"
+        )
+    return out
 
 
 def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -903,6 +1015,7 @@ def write_report(cfg: Config, results: list[dict[str, Any]], facts: dict[str, st
                 out += [f"- {', '.join(names)}: {text}"]
         else:
             out += ["", "The floor's JSON equals the API's for every read scenario."]
+        out += key_costs(r)
         out.append("")
     out += [
         "## Targets (issue #7)",

@@ -9,6 +9,8 @@ direct grants and the admin use Django's own machinery.
 
 from enum import IntEnum
 
+from django.utils.translation import gettext, gettext_noop
+
 
 class Action(IntEnum):
     CREATE = 1
@@ -33,31 +35,35 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    COUPONS = 2300
 
 
+# English, as the API names the codes (GET /api/auth/permissions/) and as the permission rows are
+# stored; marked with gettext_noop so that the admin can show them translated (`code_label`).
 BLOCK_LABELS: dict[Block, str] = {
-    Block.USERS: "staff users",
-    Block.ROLES: "roles",
-    Block.CUSTOMERS: "customers",
-    Block.PRODUCTS: "products",
-    Block.IMAGES: "images",
-    Block.COUNTRIES: "countries",
-    Block.STATES: "states",
-    Block.CITIES: "cities",
-    Block.BRANCHES: "pickup branches",
-    Block.PAYMENT_METHODS: "payment methods",
-    Block.SHIPPING_METHODS: "shipping methods",
-    Block.ORDERS: "orders",
-    Block.ORDER_ITEMS: "order items",
-    Block.ORDER_PAYMENTS: "order payments",
+    Block.USERS: gettext_noop("staff users"),
+    Block.ROLES: gettext_noop("roles"),
+    Block.CUSTOMERS: gettext_noop("customers"),
+    Block.PRODUCTS: gettext_noop("products"),
+    Block.IMAGES: gettext_noop("images"),
+    Block.COUNTRIES: gettext_noop("countries"),
+    Block.STATES: gettext_noop("states"),
+    Block.CITIES: gettext_noop("cities"),
+    Block.BRANCHES: gettext_noop("pickup branches"),
+    Block.PAYMENT_METHODS: gettext_noop("payment methods"),
+    Block.SHIPPING_METHODS: gettext_noop("shipping methods"),
+    Block.ORDERS: gettext_noop("orders"),
+    Block.ORDER_ITEMS: gettext_noop("order items"),
+    Block.ORDER_PAYMENTS: gettext_noop("order payments"),
+    Block.COUPONS: gettext_noop("coupons"),
 }
 
-ACTION_VERBS: dict[Action, str] = {
-    Action.CREATE: "Create",
-    Action.LIST: "List",
-    Action.RETRIEVE: "Retrieve",
-    Action.UPDATE: "Update",
-    Action.DELETE: "Delete",
+ACTION_NAMES: dict[Action, str] = {
+    Action.CREATE: gettext_noop("Create %(resource)s"),
+    Action.LIST: gettext_noop("List %(resource)s"),
+    Action.RETRIEVE: gettext_noop("Retrieve %(resource)s"),
+    Action.UPDATE: gettext_noop("Update %(resource)s"),
+    Action.DELETE: gettext_noop("Delete %(resource)s"),
 }
 
 # PermissionCode.ORDERS_CREATE == 2201, PermissionCode.ORDER_ITEMS_LIST == 2222, ...
@@ -72,8 +78,15 @@ def code_for(block: Block, action: Action) -> int:
 
 
 def code_name(code: int) -> str:
+    """The code's English name: "Create orders"."""
     block, action = Block(code - code % 20), Action(code % 20)
-    return f"{ACTION_VERBS[action]} {BLOCK_LABELS[block]}"
+    return ACTION_NAMES[action] % {"resource": BLOCK_LABELS[block]}
+
+
+def code_label(code: int) -> str:
+    """The code's name in the active language, for the admin: "ایجاد سفارش‌ها"."""
+    block, action = Block(code - code % 20), Action(code % 20)
+    return gettext(ACTION_NAMES[action]) % {"resource": gettext(BLOCK_LABELS[block])}
 
 
 def codename(code: int) -> str:

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.accounts.codes import ALL_CODES, code_name, codename
 
@@ -8,11 +9,15 @@ class User(AbstractUser):
     """Staff members and customers alike: customers are the users that are not staff."""
 
     # Stored normalised as 09xxxxxxxxx (SPEC §8). Unique where present; staff may have none.
-    mobile_number = models.CharField(max_length=11, unique=True, null=True, blank=True)
+    mobile_number = models.CharField(
+        verbose_name=_("mobile number"), max_length=11, unique=True, null=True, blank=True
+    )
 
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         db_table = "accounts_user"
         indexes = [
             models.Index(fields=["is_staff", "-date_joined"], name="user_staff_joined_idx"),
@@ -34,7 +39,8 @@ class PermissionCodes(models.Model):
         managed = False
         default_permissions = ()
         permissions = [(codename(code), f"{code} {code_name(code)}") for code in ALL_CODES]
-        verbose_name = "permission code"
+        verbose_name = _("permission code")
+        verbose_name_plural = _("permission codes")
 
     def __str__(self) -> str:
-        return "permission codes"
+        return str(_("permission codes"))

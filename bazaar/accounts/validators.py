@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits to ASCII.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -20,12 +21,12 @@ def to_ascii_digits(value: str) -> str:
 def normalize_mobile(value: str) -> str:
     """`+98 912-345 6789`, `۰۹۱۲۳۴۵۶۷۸۹`, `9123456789` -> `09123456789`; else ValidationError."""
     if not isinstance(value, str):
-        raise ValidationError("Enter a valid Iranian mobile number, e.g. 09121234567.")
+        raise ValidationError(_("Enter a valid Iranian mobile number, e.g. 09121234567."))
     compact = _SEPARATORS.sub("", to_ascii_digits(value.strip()))
     match = _MOBILE.match(compact)
     if not match:
         raise ValidationError(
-            "Enter a valid Iranian mobile number, e.g. 09121234567 or +989121234567.",
+            _("Enter a valid Iranian mobile number, e.g. 09121234567 or +989121234567."),
             code="invalid_mobile",
         )
     return "0" + match.group(1)
@@ -34,17 +35,17 @@ def normalize_mobile(value: str) -> str:
 def normalize_postal_code(value: str) -> str:
     compact = _SEPARATORS.sub("", to_ascii_digits(str(value).strip()))
     if not _TEN_DIGITS.match(compact):
-        raise ValidationError("A postal code is 10 digits.", code="invalid_postal_code")
+        raise ValidationError(_("A postal code is 10 digits."), code="invalid_postal_code")
     return compact
 
 
 def normalize_national_code(value: str) -> str:
     compact = _SEPARATORS.sub("", to_ascii_digits(str(value).strip()))
     if not _TEN_DIGITS.match(compact):
-        raise ValidationError("A national code is 10 digits.", code="invalid_national_code")
+        raise ValidationError(_("A national code is 10 digits."), code="invalid_national_code")
     if not national_code_checksum_ok(compact):
         raise ValidationError(
-            "This national code's check digit is wrong.", code="invalid_national_code"
+            _("This national code's check digit is wrong."), code="invalid_national_code"
         )
     return compact
 

@@ -3,10 +3,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bazaar.accounts.authentication import TokenAuthentication
 from bazaar.accounts.codes import ALL_CODES, Block, code_name
 from bazaar.accounts.models import User
 from bazaar.accounts.serializers import (
@@ -20,7 +21,7 @@ from bazaar.accounts.serializers import (
 )
 from bazaar.api.errors import Conflict
 from bazaar.api.permissions import IsAuthenticatedUser
-from bazaar.api.throttling import LoginRateThrottle
+from bazaar.api.throttling import LoginAddressRateThrottle, LoginFailureThrottle
 
 
 class TokenView(APIView):
@@ -32,17 +33,20 @@ class TokenView(APIView):
     def get_authenticators(self):
         if self.request is not None and self.request.method == "POST":
             return []
-        return super().get_authenticators()
+        # DELETE revokes the token sent: an admin session has none to revoke (a 401, not a 500).
+        return [TokenAuthentication()]
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [LoginRateThrottle()]
+            return [LoginAddressRateThrottle(), LoginFailureThrottle()]
         return super().get_throttles()
 
     @extend_schema(request=TokenCreateSerializer, responses={200: TokenSerializer}, auth=[])
     def post(self, request):
         serializer = TokenCreateSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            LoginFailureThrottle().record_failure(request, self)
+            raise ValidationError(serializer.errors)
         _instance, token = AuthToken.objects.create(serializer.validated_data["user"])
         return Response({"token": token})
 

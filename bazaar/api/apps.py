@@ -1,10 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "bazaar.api"
     label = "api"
-    verbose_name = "API"
+    verbose_name = _("API")
 
     def ready(self) -> None:
+        from django.core.signals import request_finished
+
         from bazaar.api import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from bazaar.api.middleware import clear_request_id
+
+        request_finished.connect(clear_request_id, dispatch_uid="bazaar.api.clear_request_id")

@@ -3,6 +3,7 @@ down), never as a stack trace."""
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -11,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bazaar.api.errors import Conflict, RequestTooLarge, ServiceUnavailable
+from bazaar.api.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ def exception_handler(exc, context):
     if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(protected_message(exc))
     elif isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge(detail=str(exc) or None)
+        # Django's message names its setting (DATA_UPLOAD_MAX_MEMORY_SIZE); a client needs bytes.
+        exc = RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif isinstance(exc, IntegrityError):
         # Unique and foreign-key races that slipped past validation: the client can retry.
         logger.warning("integrity error turned into 409: %s", exc)
@@ -43,6 +46,12 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"non_field_errors": [str(exc) or "Suspicious request."]})
     elif isinstance(exc, (Http404, PermissionDenied)):
         pass  # DRF's own handler shapes these.
+    request = context.get("request")
+    if request is not None and not getattr(request, "accepted_renderer", None):
+        # Content negotiation failed (`?format=xml`, an Accept nothing satisfies): DRF would fall
+        # back to the view's first renderer, YAML or HTML on the schema and docs views, and
+        # render the error's internals in it. Errors are JSON.
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))

@@ -1,23 +1,100 @@
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django_filters import rest_framework as django_filters
+from django_filters.filters import BaseCSVFilter
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
+
+# --- query parameters checked like body fields (SPEC §2) ----------------------------------------
+
+
+def list_query_parameters(view) -> dict[str, bool]:
+    """Every query parameter a list endpoint reads -> whether it takes several values (a `*_in`
+    filter): the filters of its filterset, `search`, `ordering`, `limit`/`offset`, and any
+    `extra_query_parameters` the view declares; `format` everywhere (content negotiation)."""
+    allowed: dict[str, bool] = {api_settings.URL_FORMAT_OVERRIDE: False}
+    for backend in getattr(view, "filter_backends", ()):
+        if issubclass(backend, django_filters.DjangoFilterBackend):
+            filterset_class = getattr(view, "filterset_class", None)
+            for name, filter_ in getattr(filterset_class, "base_filters", {}).items():
+                allowed[name] = isinstance(filter_, BaseCSVFilter)
+        elif issubclass(backend, filters.SearchFilter):
+            if getattr(view, "search_fields", None) or hasattr(view, "search_term_q"):
+                allowed[backend.search_param] = False
+        elif issubclass(backend, filters.OrderingFilter):
+            allowed[backend.ordering_param] = False
+    paginator = getattr(view, "paginator", None)
+    for name in ("limit_query_param", "offset_query_param", "page_query_param"):
+        if getattr(paginator, name, None):
+            allowed[getattr(paginator, name)] = False
+    for name in getattr(view, "extra_query_parameters", ()):
+        allowed[name] = False
+    return allowed
+
+
+def checked_query_params(request, view) -> QueryDict:
+    """The query parameters of a list request, checked as body fields are: an unknown parameter
+    is a 400 naming it and the allowed ones; a `*_in` filter given several times is one
+    comma-separated value (the union, `status_in=new&status_in=hold` as generated clients send
+    it, or `status_in=new,hold`, or both); any other parameter given twice is a 400.
+
+    Called by every filter backend and the paginator, so it runs (once: the result is kept on
+    the request) before anything reads a parameter, on every list however it is built. Other
+    actions (retrieve, writes) get the parameters as they came."""
+    checked = getattr(request, "_checked_query_params", None)
+    if checked is not None:
+        return checked
+    params = request.query_params
+    if getattr(view, "action", None) != "list":
+        return params
+    allowed = list_query_parameters(view)
+    names = ", ".join(sorted(allowed))
+    errors: dict[str, list[str]] = {}
+    normalised = params.copy()
+    for name, values in params.lists():
+        if name not in allowed:
+            errors[name] = [f"Unknown query parameter. Allowed: {names}."]
+        elif len(values) > 1:
+            if allowed[name]:
+                normalised.setlist(name, [",".join(values)])
+            else:
+                errors[name] = [
+                    "Given more than once: give it once "
+                    "(only the *_in filters take several values)."
+                ]
+    if errors:
+        raise ValidationError(dict(sorted(errors.items())))
+    normalised._mutable = False
+    request._checked_query_params = normalised
+    return normalised
 
 
 class DjangoFilterBackend(django_filters.DjangoFilterBackend):
-    """django-filter's backend, leaving the filterset it used on the view (`view.filterset`)
-    for a view that asks it more than the rows (the order list: which statuses it kept)."""
+    """django-filter's backend over the checked parameters (repeated `*_in` values joined),
+    leaving the filterset it used on the view (`view.filterset`) for a view that asks it more
+    than the rows (the order list: which statuses it kept)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {
+            **super().get_filterset_kwargs(request, queryset, view),
+            "data": checked_query_params(request, view),
+        }
 
     def get_filterset(self, request, queryset, view):
         view.filterset = super().get_filterset(request, queryset, view)
         return view.filterset
+
+    def filter_queryset(self, request, queryset, view):
+        checked_query_params(request, view)  # also when the view has no filterset
+        return super().filter_queryset(request, queryset, view)
 
 
 class OrderingFilter(filters.OrderingFilter):
     """`ordering=a,-b`: unknown fields are a 400 naming the allowed ones; ties break on `-id`."""
 
     def get_ordering(self, request, queryset, view) -> list[str]:
-        raw = request.query_params.get(self.ordering_param)
+        raw = checked_query_params(request, view).get(self.ordering_param)
         if raw is None or not raw.strip():
             ordering = list(self.get_default_ordering(view) or [])
         else:
@@ -65,6 +142,7 @@ class SearchFilter(filters.SearchFilter):
         return raw.replace("\x00", "").split()[: self.max_terms]
 
     def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
+        checked_query_params(request, view)
         terms = self.get_search_terms(request)
         custom = getattr(view, "search_term_q", None)
         fields = list(getattr(view, "search_fields", None) or [])

@@ -1,6 +1,8 @@
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from bazaar.api.filters import checked_query_params
+
 
 def _non_negative_int(raw: str, *, name: str) -> int:
     try:
@@ -39,6 +41,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         joins; and
         `count`: the exact number of rows when the caller knows it without counting them."""
         self.request = request
+        # Lists that filter nothing (an order's items) are checked here.
+        checked_query_params(request, view)
         # Both parameters are validated before counting, so a bad offset costs no query.
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)

@@ -1,4 +1,5 @@
 import orjson
+from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
 
 
@@ -20,3 +21,14 @@ def _default(value):
     if hasattr(value, "__str__"):
         return str(value)
     raise TypeError
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's browsable API, for staff logged into /admin/ who open /api/ in a browser.
+
+    Only the raw JSON form is offered for writes: DRF's HTML forms would list every choice of a
+    related field (every customer, every product) in a select box on each page view, and the
+    write shapes of this API are not the view's output serializers anyway."""
+
+    def get_rendered_html_form(self, data, view, method, request):
+        return None

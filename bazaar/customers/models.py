@@ -1,4 +1,5 @@
 from django.contrib.auth.models import UserManager
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.accounts.models import User
 
@@ -19,5 +20,7 @@ class Customer(User):
     objects = CustomerManager()
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         proxy = True
         ordering = ["-date_joined", "-id"]

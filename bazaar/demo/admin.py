@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from bazaar.admin_dates import date_column
 from bazaar.demo.models import SeedRun
 
 
@@ -7,7 +9,8 @@ from bazaar.demo.models import SeedRun
 class SeedRunAdmin(admin.ModelAdmin):
     """What `seed_demo` has loaded into this database (read-only)."""
 
-    list_display = ("id", "created_at", "seed", "orders", "elapsed_seconds")
+    list_display = ("id", "created_at_local", "seed", "orders", "elapsed_seconds")
+    created_at_local = date_column("created_at", _("created at"))
 
     def has_add_permission(self, request) -> bool:
         return False

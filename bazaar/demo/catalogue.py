@@ -289,3 +289,39 @@ ORDER_NOTES: tuple[str, ...] = (
 ITEM_NOTES: tuple[str, ...] = ("رنگ مشکی", "رنگ سفید", "کادوپیچ شود", "سایز L", "بدون فاکتور قیمت")
 CHANNELS: tuple[str, ...] = ("web", "app", "instagram", "phone")
 # fmt: on
+
+
+@dataclass(frozen=True)
+class CouponSpec:
+    """A demo coupon (SPEC §12). Days are relative to the run: negative is in the past."""
+
+    code: str
+    kind: str  # "percent" or "fixed"
+    value: int
+    max_discount: int | None = None
+    min_subtotal: int = 0
+    max_uses: int | None = None
+    max_uses_per_customer: int | None = None
+    valid_from_days: int | None = None
+    valid_to_days: int | None = None
+    is_active: bool = True
+    applied: bool = True  # demo orders use it (unlimited and valid all year)
+
+
+COUPONS: tuple[CouponSpec, ...] = (
+    CouponSpec("NOROOZ1405", "percent", 10, max_discount=1_500_000),
+    CouponSpec("WELCOME", "fixed", 500_000, min_subtotal=5_000_000),
+    CouponSpec("YALDA", "percent", 15, max_discount=3_000_000, min_subtotal=10_000_000),
+    CouponSpec("FREESHIP", "fixed", 750_000),
+    # Examples of the other rules, held by no order: limited, expired, not yet valid, inactive.
+    CouponSpec("VIP-100", "percent", 20, max_uses=100, max_uses_per_customer=1, applied=False),
+    CouponSpec("SUMMER1404", "percent", 25, valid_from_days=-300, valid_to_days=-200,
+               applied=False),
+    CouponSpec("MEHR1405", "fixed", 1_000_000, valid_from_days=30, valid_to_days=60,
+               applied=False),
+    CouponSpec("OLD_PROMO", "fixed", 200_000, is_active=False, applied=False),
+)  # fmt: skip
+
+# Order labels (SPEC §12, Salla's tags).
+TAGS: tuple[str, ...] = ("هدیه", "فوری", "عمده", "VIP", "اینستاگرام", "بازگشتی")
+TAX_RATE = "9.00"  # Iran's VAT

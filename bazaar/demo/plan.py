@@ -13,11 +13,13 @@ import random
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import accumulate
 from typing import Generic, TypeVar
 
 from bazaar.accounts.validators import national_code_checksum_ok
 from bazaar.demo import catalogue
+from bazaar.orders import pricing
 from bazaar.orders.status import Status
 
 T = TypeVar("T")
@@ -174,13 +176,65 @@ class OrderPlan:
     receiver: ReceiverPlan | None
     items: tuple[ItemPlan, ...]
     payments: tuple[PaymentPlan, ...]
+    money: "MoneyPlan | None" = None  # SPEC §12: coupon, staff discount, tax, tags
 
     @property
     def total(self) -> int:
-        return (
-            sum((i.unit_price - i.unit_discount) * i.quantity for i in self.items)
-            + self.shipping_cost
-        )
+        return self.priced().total
+
+    def priced(self) -> pricing.OrderMoney:
+        return priced(self.items, self.shipping_cost, self.money or NO_MONEY)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyPlan:
+    coupon: int | None  # index into catalogue.COUPONS
+    order_discount: int
+    tax_rate: Decimal
+    tags: tuple[str, ...]
+
+
+NO_MONEY = MoneyPlan(None, 0, pricing.TAX_RATE_ZERO, ())
+_APPLIED_COUPONS = [i for i, c in enumerate(catalogue.COUPONS) if c.applied]
+
+
+def priced(items: tuple[ItemPlan, ...], shipping_cost: int, money: MoneyPlan) -> pricing.OrderMoney:
+    """Every total of a planned order, by the API's own formulas (orders.pricing)."""
+    return pricing.order_money(
+        items_subtotal=sum(i.unit_price * i.quantity for i in items),
+        items_discount=sum(i.unit_discount * i.quantity for i in items),
+        shipping_cost=shipping_cost,
+        coupon=coupon_terms(_spec(money.coupon)),
+        order_discount=money.order_discount,
+        tax_rate=money.tax_rate,
+    )
+
+
+def coupon_terms(coupon: "catalogue.CouponSpec | None") -> pricing.CouponTerms | None:
+    if coupon is None:
+        return None
+    return pricing.CouponTerms(coupon.kind, coupon.value, coupon.max_discount, coupon.min_subtotal)
+
+
+def _money(rng: random.Random, items: tuple[ItemPlan, ...]) -> MoneyPlan:
+    """Some orders carry a coupon (only where the goods reach its minimum), a staff discount,
+    Iran's 9 % VAT, or labels. Drawn from a stream of their own, so the rest of the plan is the
+    same as before these existed."""
+    goods = sum((i.unit_price - i.unit_discount) * i.quantity for i in items)
+    coupon = rng.choice(_APPLIED_COUPONS) if rng.random() < 0.15 else None
+    if coupon is not None and goods < catalogue.COUPONS[coupon].min_subtotal:
+        coupon = None
+    order_discount = 0
+    if rng.random() < 0.05:
+        by_coupon = pricing.coupon_discount(coupon_terms(_spec(coupon)), goods)
+        order_discount = min(rng.choice((100_000, 200_000, 500_000)), goods - by_coupon)
+    tax_rate = Decimal(catalogue.TAX_RATE) if rng.random() < 0.3 else pricing.TAX_RATE_ZERO
+    tags = tuple(rng.sample(catalogue.TAGS, rng.randint(1, 2))) if rng.random() < 0.25 else ()
+    return MoneyPlan(coupon, max(order_discount, 0), tax_rate, tags)
+
+
+def _spec(coupon: int | None) -> "catalogue.CouponSpec | None":
+    return catalogue.COUPONS[coupon] if coupon is not None else None
 
 
 def customer_count_for(orders: int) -> int:
@@ -215,6 +269,7 @@ def order_plan(*, seed: int, count: int, customers: list[CustomerPlan]) -> Itera
     statuses in a seeded order, so even a handful of orders shows every status.
     """
     rng = random.Random(f"{seed}:orders")
+    money_rng = random.Random(f"{seed}:money")
     every_status = list(Status)
     rng.shuffle(every_status)
     first_forced = count - len(every_status)
@@ -224,7 +279,7 @@ def order_plan(*, seed: int, count: int, customers: list[CustomerPlan]) -> Itera
         status = (
             every_status[index - first_forced] if index >= first_forced else _status_for(rng, age)
         )
-        yield _order(rng, age=age, status=status, customers=customers)
+        yield _order(rng, age=age, status=status, customers=customers, money_rng=money_rng)
 
 
 def _order(
@@ -233,6 +288,7 @@ def _order(
     age: int,
     status: Status,
     customers: list[CustomerPlan],
+    money_rng: random.Random | None = None,
 ) -> OrderPlan:
     customer = rng.randrange(len(customers)) if rng.random() < 0.9 else None
     payment_method = _PAYMENT_METHOD.pick(rng)
@@ -244,13 +300,13 @@ def _order(
         receiver = _receiver(rng, billing)
     else:
         shipping_method, shipping_cost, receiver = None, 0, None
-    items_total = sum((i.unit_price - i.unit_discount) * i.quantity for i in items)
+    money = _money(money_rng, items) if money_rng is not None else NO_MONEY
     low, high = _SETTLE_DELAY[status]
     settled = min(age, rng.randint(low, high))
     payments = _payments(
         rng,
         status=status,
-        total=items_total + shipping_cost,
+        total=priced(items, shipping_cost, money).total,
         method=payment_method,
         settled=settled,
         age=age,
@@ -271,6 +327,7 @@ def _order(
         receiver=receiver,
         items=items,
         payments=payments,
+        money=money,
     )
 
 

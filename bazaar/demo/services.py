@@ -33,10 +33,12 @@ from PIL import ImageDraw, ImageFont
 
 from bazaar.accounts.models import User
 from bazaar.catalog.models import Product
+from bazaar.coupons.models import Coupon
 from bazaar.demo import catalogue
 from bazaar.demo.bulk import datetime_adapter, insert_rows, json_text, reserve_ids
 from bazaar.demo.models import SeedRun
 from bazaar.demo.plan import (
+    NO_MONEY,
     CustomerPlan,
     OrderPlan,
     customer_count_for,
@@ -47,7 +49,14 @@ from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.media.services import image_create
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, new_order_key
+from bazaar.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderItem,
+    OrderPayment,
+    OrderSource,
+    new_order_key,
+)
 from bazaar.orders.services import product_image_snapshot, product_snapshot
 
 DEFAULT_ORDERS = 300
@@ -95,6 +104,7 @@ class References:
     branches: list[int]  # by catalogue index
     product_data: list[dict[str, Any]]  # the snapshot an item of that product stores
     customers: list[int | None]  # by plan index; None when the number belongs to staff
+    coupons: list[int] = field(default_factory=list)  # by catalogue index
 
 
 def demo_seed(
@@ -188,7 +198,38 @@ def references_ensure(*, summary: SeedSummary) -> References:
         branches=_branches_ensure(cities, summary),
         product_data=[_snapshot(p) for p in products],
         customers=[],
+        coupons=_coupons_ensure(summary, now=timezone.now()),
     )
+
+
+def _coupons_ensure(summary: SeedSummary, *, now: datetime) -> list[int]:
+    """The demo coupons by code (SPEC §12); an existing coupon of that code is left as it is."""
+    codes = [spec.code for spec in catalogue.COUPONS]
+    existing = dict(Coupon.objects.filter(code__in=codes).values_list("code", "id"))
+
+    def moment(days: int | None) -> datetime | None:
+        return None if days is None else now + timedelta(days=days)
+
+    new = [
+        Coupon(
+            code=spec.code,
+            kind=spec.kind,
+            value=spec.value,
+            max_discount=spec.max_discount,
+            min_subtotal=spec.min_subtotal,
+            max_uses=spec.max_uses,
+            max_uses_per_customer=spec.max_uses_per_customer,
+            valid_from=moment(spec.valid_from_days),
+            valid_to=moment(spec.valid_to_days),
+            is_active=spec.is_active,
+        )
+        for spec in catalogue.COUPONS
+        if spec.code not in existing
+    ]
+    Coupon.objects.bulk_create(new)
+    existing.update((coupon.code, coupon.pk) for coupon in new)
+    summary.created["coupons"] = len(new)
+    return [existing[code] for code in codes]
 
 
 def _methods_ensure(
@@ -252,9 +293,9 @@ def _products_ensure(summary: SeedSummary) -> list[Product]:
 
 
 def _snapshot(product: Product) -> dict[str, Any]:
-    """An item's `product_data`, made as the API's item_add makes it. No request here, so the
-    image URLs are MEDIA_URL-relative (absolute when MEDIA_URL is)."""
-    return product_snapshot(product, image=product_image_snapshot(product, None), options=[])
+    """An item's `product_data`, made as the API's item_add makes it (the image's file path, not
+    its URL)."""
+    return product_snapshot(product, image=product_image_snapshot(product), options=[])
 
 
 def _picture(name: str, label: str, colour: str, size: tuple[int, int]) -> Image:
@@ -331,6 +372,10 @@ ORDER_FIELDS = (
     "shipping_last_name", "shipping_mobile_number", "shipping_address", "shipping_postal_code",
     "item_count", "item_quantity", "items_subtotal", "items_discount", "amount_paid",
     "created_at", "updated_at",
+    # SPEC §12: the coupon as applied, its terms, the money they make, labels and source
+    "coupon_id", "coupon_code", "coupon_kind", "coupon_value", "coupon_max_discount",
+    "coupon_min_subtotal", "order_discount", "tax_rate", "coupon_discount", "tax", "total",
+    "tags", "source",
 )  # fmt: skip
 ITEM_FIELDS = (
     "order_id", "product_id", "product_data", "options", "unit_price", "unit_discount",
@@ -487,6 +532,17 @@ def _order_row(
             receiver.postal_code,
         )  # fmt: skip
     pickup = plan.pickup_branch is not None
+    money = plan.money or NO_MONEY
+    priced = plan.priced()  # the API's formulas, so the stored money equals what it would store
+    coupon = catalogue.COUPONS[money.coupon] if money.coupon is not None else None
+    coupon_columns = (
+        (None, None, None, None, None, 0)
+        if coupon is None
+        else (
+            refs.coupons[money.coupon], coupon.code, coupon.kind, coupon.value,
+            coupon.max_discount, coupon.min_subtotal,
+        )
+    )  # fmt: skip
     return (
         order_id,
         key,
@@ -508,7 +564,20 @@ def _order_row(
         sum(p.amount for p in plan.payments if p.approved),
         created_db,
         updated_db,
+        *coupon_columns,
+        priced.order_discount,
+        money.tax_rate,
+        priced.coupon_discount,
+        priced.tax,
+        priced.total,
+        _tags_json(money.tags),
+        OrderSource.DEMO.value,
     )
+
+
+@functools.cache
+def _tags_json(tags: tuple[str, ...]) -> str:
+    return json_text(list(tags))
 
 
 def _ref(ids: list[int], index: int | None) -> int | None:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.geo.models import City, Country, State
 
@@ -40,6 +41,6 @@ class CityAdmin(admin.ModelAdmin):
     list_select_related = ["state__country"]
     autocomplete_fields = ["state"]
 
-    @admin.display(description="country", ordering="state__country__name")
+    @admin.display(description=_("country"), ordering="state__country__name")
     def country(self, city: City) -> Country:
         return city.state.country

@@ -1,12 +1,19 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Country(models.Model):
-    name = models.CharField(max_length=100)
-    code = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 alpha-2, e.g. IR")
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    code = models.CharField(
+        verbose_name=_("code"),
+        max_length=3,
+        unique=True,
+        help_text=_("ISO 3166-1 alpha-2, e.g. IR"),
+    )
 
     class Meta:
-        verbose_name_plural = "countries"
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -14,11 +21,15 @@ class Country(models.Model):
 
 
 class State(models.Model):
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="states")
-    name = models.CharField(max_length=100)
-    code = models.CharField(max_length=10)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="states"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    code = models.CharField(verbose_name=_("code"), max_length=10)
 
     class Meta:
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["country", "code"], name="state_code_unique_in_country")
@@ -29,11 +40,14 @@ class State(models.Model):
 
 
 class City(models.Model):
-    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="cities")
-    name = models.CharField(max_length=100)
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.PROTECT, related_name="cities"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=100)
 
     class Meta:
-        verbose_name_plural = "cities"
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["state", "name"], name="city_name_unique_in_state")

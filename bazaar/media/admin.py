@@ -5,9 +5,15 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 
+from bazaar.admin_dates import (
+    GregorianDateHierarchyMixin,
+    JalaliDateFieldListFilter,
+    date_column,
+)
 from bazaar.media.models import Image, Thumbnail
 from bazaar.media.selectors import image_queryset
 from bazaar.media.services import (
@@ -50,9 +56,12 @@ def _messages(exc: APIException) -> list[str]:
 
 
 class ImageAddForm(forms.ModelForm):
-    upload = forms.FileField(label="File", help_text="JPEG, PNG, GIF, WEBP, BMP or TIFF.")
+    upload = forms.FileField(label=_("File"), help_text=_("JPEG, PNG, GIF, WEBP, BMP or TIFF."))
     name = forms.CharField(
-        max_length=255, required=False, help_text="Defaults to the file name without extension."
+        label=_("name"),
+        max_length=255,
+        required=False,
+        help_text=_("Defaults to the file name without extension."),
     )
 
     class Meta:
@@ -85,12 +94,21 @@ class ThumbnailInline(admin.TabularInline):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
-    list_display = ["id", "preview", "name", "width", "height", "mode", "file_size", "created_at"]
+class ImageAdmin(GregorianDateHierarchyMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "preview",
+        "name",
+        "width",
+        "height",
+        "mode",
+        "file_size",
+        "created_at_local",
+    ]
     list_display_links = ["id", "preview", "name"]
     search_fields = ["name", "file"]
-    list_filter = ["mode", "content_type", "created_at"]
-    date_hierarchy = "created_at"
+    list_filter = ["mode", "content_type", ("created_at", JalaliDateFieldListFilter)]
+    gregorian_date_hierarchy = "created_at"
     readonly_fields = [
         "preview",
         "file",
@@ -99,8 +117,9 @@ class ImageAdmin(admin.ModelAdmin):
         "height",
         "mode",
         "content_type",
-        "created_at",
+        "created_at_local",
     ]
+    created_at_local = date_column("created_at", _("created at"))
     inlines = [ThumbnailInline]
 
     def get_queryset(self, request) -> QuerySet[Image]:
@@ -141,10 +160,10 @@ class ImageAdmin(admin.ModelAdmin):
         for image in queryset:
             image_delete(image=image)
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, image: Image):
         return thumbnail_preview(image)
 
-    @admin.display(description="size", ordering="size")
+    @admin.display(description=_("size"), ordering="size")
     def file_size(self, image: Image) -> str:
         return human_readable_size(image.size)

@@ -48,6 +48,44 @@ def image_data(image: Image | None, request) -> dict[str, Any] | None:
     }
 
 
+def image_snapshot(image: Image) -> dict[str, Any]:
+    """The image as an order item's snapshot stores it (SPEC §6): the image structure without
+    thumbnails, with `f` the file's path in storage rather than a URL. A URL would record the
+    Host header of whoever made the item (a forged one included); the path is the same
+    whoever asks, and `image_snapshot_data` turns it into the URL when the item is read."""
+    return {
+        "id": image.pk,
+        "type": "image",
+        "name": image.name,
+        "size": image.size,
+        "human_readable_size": human_readable_size(image.size),
+        "f": image.file.name,
+        "width": image.width,
+        "height": image.height,
+        "mode": image.mode,
+    }
+
+
+def image_snapshot_data(
+    snapshot: dict[str, Any] | None, request, urls: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """A stored snapshot image as the API shows it: `f` an absolute URL, built as `image_data`
+    builds every other image's (the same storage, the same request), with no query.
+
+    `urls` (path -> URL) is kept by the caller for one response: a page of orders shows the same
+    few product pictures in hundreds of items, and building a URL costs more than the rest of
+    an item's shape."""
+    if not snapshot or not snapshot.get("f"):
+        return snapshot
+    path = snapshot["f"]
+    url = urls.get(path) if urls is not None else None
+    if url is None:
+        url = _absolute(Image._meta.get_field("file").storage.url(path), request)
+        if urls is not None:
+            urls[path] = url
+    return {**snapshot, "f": url}
+
+
 class ThumbnailSerializer(Serializer):
     """`{id, f, size}`: `size` is the box edge, as in the source examples."""
 

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 from rest_framework.exceptions import ValidationError
@@ -41,10 +42,12 @@ MAX_STEM_LENGTH = 80  # keeps "<stem>_<suffix>_thumbnail_1080x1080.jpg" well ins
 MAX_NAME_LENGTH = 255
 THUMBNAIL_JPEG_QUALITY = 85
 
-NOT_AN_IMAGE = (
+NOT_AN_IMAGE = _(
     "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
 )
-UNSUPPORTED_FORMAT = "Unsupported image format {format}. Allowed: JPEG, PNG, GIF, WEBP, BMP, TIFF."
+UNSUPPORTED_FORMAT = _(
+    "Unsupported image format %(format)s. Allowed: JPEG, PNG, GIF, WEBP, BMP, TIFF."
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,11 @@ def _check_pixels(width: int, height: int) -> None:
     limit = settings.IMAGE_MAX_PIXELS
     if width * height > limit:
         raise RequestTooLarge(
-            detail=f"The image is {width}×{height} = {width * height} pixels; "
-            f"the limit is {limit} pixels."
+            detail=_(
+                "The image is %(width)s×%(height)s = %(pixels)s pixels; the limit is %(limit)s "
+                "pixels."
+            )
+            % {"width": width, "height": height, "pixels": width * height, "limit": limit}
         )
 
 
@@ -153,11 +159,11 @@ def image_prepare(*, content: bytes) -> PreparedImage:
     """
     if len(content) > settings.IMAGE_MAX_BYTES:
         raise RequestTooLarge(
-            detail=f"The file is {len(content)} bytes; "
-            f"the limit for images is {settings.IMAGE_MAX_BYTES} bytes."
+            detail=_("The file is %(size)s bytes; the limit for images is %(limit)s bytes.")
+            % {"size": len(content), "limit": settings.IMAGE_MAX_BYTES}
         )
     if not content:
-        raise ValidationError({"file": ["The submitted file is empty."]})
+        raise ValidationError({"file": [_("The submitted file is empty.")]})
     try:
         # Pillow's own bomb guard warns above MAX_IMAGE_PIXELS and raises at twice that; both are
         # refusals here, and the configured, usually lower, IMAGE_MAX_PIXELS is checked from the
@@ -189,7 +195,9 @@ def image_prepare(*, content: bytes) -> PreparedImage:
                     )
                 )
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
-        raise RequestTooLarge(detail=f"The image has too many pixels: {exc}") from None
+        raise RequestTooLarge(
+            detail=_("The image has too many pixels: %(reason)s") % {"reason": exc}
+        ) from None
     except (RequestTooLarge, ValidationError):
         raise
     except UnidentifiedImageError:
@@ -198,7 +206,7 @@ def image_prepare(*, content: bytes) -> PreparedImage:
         logger.info("image refused: %s: %s", type(exc).__name__, exc)
         raise ValidationError({"file": [NOT_AN_IMAGE]}) from None
     if fmt not in ALLOWED_FORMATS:  # pragma: no cover - Image.open(formats=...) already refuses
-        raise ValidationError({"file": [UNSUPPORTED_FORMAT.format(format=fmt or "?")]})
+        raise ValidationError({"file": [UNSUPPORTED_FORMAT % {"format": fmt or "?"}]})
     return PreparedImage(
         content=content,
         extension=ALLOWED_FORMATS[fmt],
@@ -220,12 +228,15 @@ def read_upload(upload: File) -> bytes:
     declared = getattr(upload, "size", None)
     if declared is not None and declared > limit:
         raise RequestTooLarge(
-            detail=f"The file is {declared} bytes; the limit for images is {limit} bytes."
+            detail=_("The file is %(size)s bytes; the limit for images is %(limit)s bytes.")
+            % {"size": declared, "limit": limit}
         )
     upload.seek(0)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise RequestTooLarge(detail=f"The file is larger than the limit of {limit} bytes.")
+        raise RequestTooLarge(
+            detail=_("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit}
+        )
     return content
 
 

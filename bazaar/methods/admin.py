@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.media.admin import thumbnail_preview
 from bazaar.methods.models import PaymentMethod, ShippingMethod
@@ -15,7 +16,7 @@ class MethodAdmin(admin.ModelAdmin):
     fields = ["name", "image", "preview", "is_active"]
     readonly_fields = ["preview"]
 
-    @admin.display(description="image")
+    @admin.display(description=_("image"))
     def preview(self, method):
         return thumbnail_preview(method.image)
 

@@ -17,15 +17,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from bazaar.accounts.validators import (
@@ -33,10 +35,15 @@ from bazaar.accounts.validators import (
     normalize_national_code,
     normalize_postal_code,
 )
+from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
+from bazaar.admin_forms import label_from_model
+from bazaar.api.errors import Conflict
 from bazaar.api.fields import MAX_MONEY
 from bazaar.catalog.models import ProductOptionValue
+from bazaar.coupons.rules import normalize_code
+from bazaar.orders import pricing
 from bazaar.orders.filters import order_search_q
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
 from bazaar.orders.serializers import (
     MAX_NOTES,
     MAX_PAYMENT,
@@ -47,6 +54,8 @@ from bazaar.orders.serializers import (
 )
 from bazaar.orders.services import (
     MAX_ORDER_AMOUNT,
+    MONEY_INPUTS,
+    order_money_apply,
     order_refresh_totals,
     order_soft_delete,
     order_update,
@@ -56,11 +65,13 @@ from bazaar.orders.services import (
 from bazaar.orders.status import (
     ITEMS_LOCKED,
     PAYMENTS_LOCKED,
+    Status,
     StatusError,
     allowed_next,
     check_initial_status,
     check_transition,
 )
+from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
 # --- the list ------------------------------------------------------------------------------------
 
@@ -124,6 +135,40 @@ def has_value_filter(field: str, title: str, *, text: bool = False) -> type[admi
     return HasValue
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status filter, hiding deleted orders unless asked for them, as the API's list does
+    (SPEC §5); a deleted order's page stays reachable by its URL. `status__exact` is the name
+    Django's own status filter used, so existing links keep working."""
+
+    title = _("status")
+    parameter_name = "status__exact"
+    everything = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Status.choices, (self.everything, _("All, deleted included"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All but deleted"),
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset.exclude(status=Status.DELETED)
+        if value == self.everything:
+            return queryset
+        return queryset.filter(status=value)
+
+
 def money(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
@@ -164,12 +209,53 @@ class OrderAdminForm(forms.ModelForm):
         empty_value=None,
         widget=forms.Textarea,
     )
+    # SPEC §12, under the API's rules (coupons.rules, orders.pricing, orders.tags). The coupon,
+    # the discount and the tax are applied by the API's service after the items are saved
+    # (OrderAdmin.save_related); OrderItemFormSet checks them against the goods those make.
+    coupon_code = forms.CharField(
+        label=_("coupon code"),
+        required=False,
+        max_length=64,
+        empty_value=None,
+        help_text=_("Empty removes the coupon. The order keeps the terms it had when applied."),
+    )
+    order_discount = forms.IntegerField(
+        label=_("order discount"),
+        min_value=0,
+        max_value=MAX_MONEY,
+        initial=0,
+        help_text=_("A staff discount on the whole order; at most the goods after the coupon."),
+    )
+    tax_rate = forms.CharField(
+        label=_("tax rate (%)"),
+        max_length=40,
+        initial="0.00",
+        help_text=_("0–100, at most two decimals. Shipping is not taxed."),
+    )
+    tags = forms.CharField(
+        label=_("tags"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        # Formatted when shown, not at import: `%` on a lazy string would fix the language now.
+        help_text=lazy(
+            lambda: (
+                _("One label per line (at most %(count)d, each 1–%(length)d characters).")
+                % {"count": MAX_TAGS, "length": MAX_TAG_LENGTH}
+            ),
+            str,
+        )(),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        label_from_model(self)
+        if self.instance.pk is not None:
+            self.initial["tags"] = "\n".join(self.instance.tags or [])
+            self.initial["tax_rate"] = pricing.tax_rate_text(self.instance.tax_rate)
         if self.instance.pk is not None and "status" in self.fields:
+            names = [str(Status(status).label) for status in allowed_next(self.instance.status)]
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
-                "statuses": ", ".join(allowed_next(self.instance.status)) or "—"
+                "statuses": pgettext("list separator", ", ").join(names) or "—"
             }
 
     @cached_property
@@ -202,12 +288,32 @@ class OrderAdminForm(forms.ModelForm):
     def clean_shipping_postal_code(self) -> str | None:
         return _normalized(normalize_postal_code, self.cleaned_data["shipping_postal_code"])
 
+    def clean_coupon_code(self) -> str | None:
+        code = self.cleaned_data["coupon_code"]
+        try:
+            return normalize_code(code, field="coupon_code") if code else None
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_tax_rate(self):
+        try:
+            return pricing.parse_tax_rate(self.cleaned_data["tax_rate"])
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_tags(self) -> list[str]:
+        text = self.cleaned_data["tags"] or ""
+        try:
+            return clean_tags([line for line in text.splitlines() if line.strip()])
+        except pricing.RuleError as exc:
+            raise ValidationError(exc.message) from None
+
     def clean_extra(self) -> dict:
         extra = self.cleaned_data.get("extra")
         if extra is None:
             return {}
         if not isinstance(extra, dict):
-            raise ValidationError("`extra` must be a JSON object.")
+            raise ValidationError(_("`extra` must be a JSON object."))
         return extra
 
     def clean(self) -> dict[str, Any]:
@@ -217,31 +323,85 @@ class OrderAdminForm(forms.ModelForm):
             country, state, city = (data.get(f"{prefix}_{n}") for n in ("country", "state", "city"))
             if state is not None and country is not None and state.country_id != country.pk:
                 self.add_error(
-                    f"{prefix}_state", f"State {state.pk} is not in country {country.pk}."
+                    f"{prefix}_state",
+                    _("State %(state)s is not in country %(country)s.")
+                    % {"state": state.pk, "country": country.pk},
                 )
             if city is not None and state is not None and city.state_id != state.pk:
-                self.add_error(f"{prefix}_city", f"City {city.pk} is not in state {state.pk}.")
-        for name, label in (
-            ("payment_method", "Payment method"),
-            ("shipping_method", "Shipping method"),
-            ("pickup_branch", "Branch"),
+                self.add_error(
+                    f"{prefix}_city",
+                    _("City %(city)s is not in state %(state)s.")
+                    % {"city": city.pk, "state": state.pk},
+                )
+        for name, message in (
+            ("payment_method", _("Payment method %(id)s is inactive.")),
+            ("shipping_method", _("Shipping method %(id)s is inactive.")),
+            ("pickup_branch", _("Branch %(id)s is inactive.")),
         ):
             related = data.get(name)
             if related is not None and name in self.changed_data and not related.is_active:
-                self.add_error(name, f"{label} {related.pk} is inactive.")
+                self.add_error(name, message % {"id": related.pk})
         if data.get("delivery_method") == DeliveryMethod.PICKUP:
             if data.get("pickup_branch") is None:
-                self.add_error("pickup_branch", "Required when delivery_method is pickup.")
+                self.add_error("pickup_branch", _("Required when delivery_method is pickup."))
             for name in SHIPPING_ADDRESS_FIELDS:
                 if data.get(name) not in (None, "") and name in self.changed_data:
-                    self.add_error(name, "A pickup order takes no shipping address.")
+                    self.add_error(name, _("A pickup order takes no shipping address."))
                 data[name] = None
         elif data.get("pickup_branch") is not None:
-            self.add_error("pickup_branch", "Only for delivery_method pickup.")
+            self.add_error("pickup_branch", _("Only for delivery_method pickup."))
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
+        self.instance._admin_form = self  # the items' formset reports the §12 rules on fields
         return data
+
+
+def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount: int) -> int:
+    """SPEC §12's rules for the coupon, discount and tax the admin form holds, judged on the
+    goods the items inline will make, through the very function the API's writes call
+    (services.order_money_apply) on a copy of the order, under the same locks. Returns the total
+    the order will have; a refusal is a form error on the field the API would name."""
+    form = getattr(order, "_admin_form", None)
+    if form is None or any(name not in form.cleaned_data for name in MONEY_INPUTS):
+        return subtotal - discount + (order.shipping_cost or 0)  # the form has its own errors
+    probe = Order(
+        **{f.attname: getattr(stored or order, f.attname) for f in Order._meta.concrete_fields}
+    )
+    for name in ("status", "customer_id", "shipping_cost"):
+        setattr(probe, name, getattr(order, name))
+    if stored is None:  # a new order takes its coupon, discount and tax only through the service
+        order_coupon_clear(probe)
+    probe.items_subtotal, probe.items_discount = subtotal, discount
+    try:
+        order_money_apply(
+            order=probe,
+            data={name: form.cleaned_data[name] for name in MONEY_INPUTS},
+            previous_status=stored.status if stored else None,
+            previous_customer_id=stored.customer_id if stored else None,
+        )
+    except Conflict as exc:
+        raise ValidationError(str(exc.detail)) from None
+    except APIValidationError as exc:
+        messages_by_field = {
+            field: [str(message) for message in found] for field, found in exc.detail.items()
+        }
+        for field, found in messages_by_field.items():
+            form.add_error(field if field in form.fields else None, found)
+        raise ValidationError(
+            [
+                f"{field}: {message}"
+                for field, found in messages_by_field.items()
+                for message in found
+            ]
+        ) from None
+    return probe.total
+
+
+def order_coupon_clear(order: Order) -> None:
+    order.coupon_id = order.coupon_code = order.coupon_kind = None
+    order.coupon_value = order.coupon_max_discount = None
+    order.coupon_min_subtotal = order.order_discount = 0
 
 
 # --- inlines -------------------------------------------------------------------------------------
@@ -263,6 +423,26 @@ def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
     ]
 
 
+def chosen_options_text(item: OrderItem) -> str:
+    """An item's chosen options by name, "رنگ: مشکی، اندازه: بزرگ", from its snapshot (the
+    names as they were when it was ordered); bare ids only if the snapshot lacks them."""
+    named = (item.product_data or {}).get("options") or []
+    if named:
+        return pgettext("list separator", ", ").join(
+            f"{option['group']}: {option['value']}" for option in named
+        )
+    return ", ".join(map(str, item.options or []))
+
+
+class ChosenOptionsWidget(forms.TextInput):
+    """The ids box for a new item; a read-only item shows its options' names as text."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if (attrs or {}).get("disabled") or self.attrs.get("disabled"):
+            return format_html('<span class="chosen-options" dir="auto">{}</span>', value or "—")
+        return super().render(name, value, attrs, renderer)
+
+
 class OrderItemForm(forms.ModelForm):
     unit_price = forms.IntegerField(
         required=False,
@@ -276,19 +456,26 @@ class OrderItemForm(forms.ModelForm):
         label=_("Options"),
         required=False,
         help_text=_("Ids of the chosen option values, comma-separated (new items only)."),
+        widget=ChosenOptionsWidget(attrs={"size": 8}),
     )
+
+    class Meta:
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2, "cols": 16})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        label_from_model(self)
         self.chosen_options: list[ProductOptionValue] = []
         if self.instance.pk is not None:
             # As in the API: an item's product can't change; delete the item and add another.
             # Its options are part of its snapshot, shown beside it.
             self.fields["product"].disabled = True
             self.fields["option_values"].disabled = True
-            self.initial["option_values"] = ", ".join(map(str, self.instance.options or []))
+            self.initial["option_values"] = chosen_options_text(self.instance)
 
     def clean_option_values(self) -> list[int]:
+        if self.instance.pk is not None:  # shown by name, never edited
+            return list(self.instance.options or [])
         text = self.cleaned_data["option_values"] or ""
         parts = [part.strip() for part in str(text).split(",") if part.strip()]
         # isdecimal, not isdigit: "²" is a digit that int() refuses (that was a 500); and an id
@@ -305,7 +492,7 @@ class OrderItemForm(forms.ModelForm):
             return data
         if self.instance.pk is None:
             if not product.is_active:
-                self.add_error("product", f"Product {product.pk} is inactive.")
+                self.add_error("product", _("Product %(id)s is inactive.") % {"id": product.pk})
             try:
                 self.chosen_options = resolve_options(product, data.get("option_values") or [])
             except APIValidationError as exc:
@@ -316,9 +503,14 @@ class OrderItemForm(forms.ModelForm):
             price = product.price + sum(value.price_delta for value in self.chosen_options)
             data["unit_price"] = price
         if (data.get("unit_discount") or 0) > price:
-            self.add_error("unit_discount", f"Must not exceed unit_price ({price}).")
+            self.add_error(
+                "unit_discount", _("Must not exceed unit_price (%(price)s).") % {"price": price}
+            )
         if price * quantity > MAX_ORDER_AMOUNT:
-            self.add_error("quantity", f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}.")
+            self.add_error(
+                "quantity",
+                _("unit_price × quantity must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT},
+            )
         return data
 
 
@@ -333,22 +525,39 @@ class OrderItemFormSet(BaseInlineFormSet):
             for status in (stored.status if stored else None, order.status):
                 if status in ITEMS_LOCKED:
                     raise ValidationError(
-                        f"Items cannot be added, changed or removed while the order is '{status}'."
+                        _(
+                            "Items cannot be added, changed or removed while the order is "
+                            "'%(status)s'."
+                        )
+                        % {"status": status}
                     )
         kept = [f.cleaned_data for f in _kept_forms(self)]
         items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
-        if (
-            sum(d["unit_price"] * d["quantity"] for d in kept) + (order.shipping_cost or 0)
-            > MAX_ORDER_AMOUNT
-        ):
-            raise ValidationError(f"An order's total must not exceed {MAX_ORDER_AMOUNT}.")
+        items_subtotal = sum(d["unit_price"] * d["quantity"] for d in kept)
+        if items_subtotal + (order.shipping_cost or 0) > MAX_ORDER_AMOUNT:
+            raise ValidationError(
+                _("An order's total must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT}
+            )
         # The payments inline, validated next, checks approvals against the total these items
         # will make, not the stored one.
         order._admin_items_total = items_total
+        order._admin_total = _check_money(
+            order, stored, subtotal=items_subtotal, discount=items_subtotal - items_total
+        )
 
 
 class OrderPaymentForm(forms.ModelForm):
     amount = forms.IntegerField(min_value=1, max_value=MAX_PAYMENT)
+
+    class Meta:
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 2, "cols": 16}),
+            "transaction_id": forms.TextInput(attrs={"size": 14}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label_from_model(self)
 
 
 class OrderPaymentFormSet(BaseInlineFormSet):
@@ -362,11 +571,14 @@ class OrderPaymentFormSet(BaseInlineFormSet):
             return  # like the API, a change elsewhere never fails on payments already approved
         for status in (stored.status if stored else None, order.status):
             if status in PAYMENTS_LOCKED:
-                raise ValidationError(f"Payments cannot be changed while the order is '{status}'.")
+                raise ValidationError(
+                    _("Payments cannot be changed while the order is '%(status)s'.")
+                    % {"status": status}
+                )
         items_total = getattr(
             order, "_admin_items_total", order.items_subtotal - order.items_discount
         )
-        total = items_total + (order.shipping_cost or 0)
+        total = getattr(order, "_admin_total", items_total + (order.shipping_cost or 0))
         kept = _kept_forms(self)
         approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
         approved_before = stored.amount_paid if stored else 0
@@ -377,12 +589,29 @@ class OrderPaymentFormSet(BaseInlineFormSet):
                 if f.cleaned_data.get("approved") and f.instance.pk and not f.has_changed()
             )
             raise ValidationError(
-                f"Approved payments ({approved}) would take amount_paid above the order total "
-                f"({total}): the outstanding amount is {max(total - settled, 0)}."
+                _(
+                    "Approved payments (%(approved)s) would take amount_paid above the order "
+                    "total (%(total)s): the outstanding amount is %(outstanding)s."
+                )
+                % {"approved": approved, "total": total, "outstanding": max(total - settled, 0)}
             )
 
 
-class OrderItemInline(admin.TabularInline):
+class CompactInlineMixin:
+    """An inline row has no room for the add/change/delete/view icons beside its selects (they
+    made each row wider than the window); the product and the method are picked, not edited,
+    from an order."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
+
+
+class OrderItemInline(CompactInlineMixin, admin.TabularInline):
     model = OrderItem
     form = OrderItemForm
     formset = OrderItemFormSet
@@ -411,19 +640,21 @@ class OrderItemInline(admin.TabularInline):
             return "—"
         return format_html(
             '<span title="{}">{} · {}</span>',
-            json.dumps(data, ensure_ascii=False),
+            data.get("title", ""),  # the whole title, where the cell cuts it short
             data.get("code", ""),
             data.get("title", ""),
         )
 
 
-class OrderPaymentInline(admin.TabularInline):
+class OrderPaymentInline(CompactInlineMixin, admin.TabularInline):
     model = OrderPayment
     form = OrderPaymentForm
     formset = OrderPaymentFormSet
     extra = 0
-    fields = ("payment_method", "amount", "approved", "transaction_id", "notes", "created_at")
-    readonly_fields = ("created_at",)
+    fields = ("payment_method", "amount", "approved", "transaction_id", "notes", "created_at_local")
+    readonly_fields = ("created_at_local",)
+
+    created_at_local = date_column("created_at", _("created at"))
 
 
 # --- the order admin -----------------------------------------------------------------------------
@@ -442,11 +673,11 @@ class OrderAdmin(admin.ModelAdmin):
         "total_amount",
         "paid_amount",
         "paid",
-        "created_at",
+        "created_at_local",
     )
     list_display_links = ("id", "key")
     list_filter = (
-        "status",
+        StatusFilter,
         "payment_method",
         "shipping_method",
         "billing_country",
@@ -454,7 +685,9 @@ class OrderAdmin(admin.ModelAdmin):
         has_value_filter("customer", _("has customer")),
         has_value_filter("notes", _("has notes"), text=True),
         has_value_filter("billing_national_code", _("has national code"), text=True),
-        "created_at",
+        has_value_filter("coupon", _("has coupon")),
+        "source",
+        ("created_at", JalaliDateFieldListFilter),
     )
     # The search box needs search_fields; what a term matches is get_search_results below.
     search_fields = ("key",)
@@ -481,11 +714,24 @@ class OrderAdmin(admin.ModelAdmin):
         "outstanding_amount",
         "paid",
         "payable",
-        "created_at",
-        "updated_at",
+        "created_at_local",
+        "updated_at_local",
+        "source",
+        "coupon_as_applied",
+        "coupon_discount_amount",
+        "tax_amount",
     )
     fieldsets = (
-        (None, {"fields": ("key", "status", "customer", "notes", "extra")}),
+        (None, {"fields": ("key", "status", "source", "customer", "notes", "extra", "tags")}),
+        (
+            _("Coupon, discount and tax"),
+            {
+                "fields": (
+                    ("coupon_code", "coupon_as_applied"),
+                    ("order_discount", "tax_rate"),
+                )
+            },
+        ),
         (
             _("Payment and shipping"),
             {"fields": ("payment_method", "shipping_method", "shipping_cost")},
@@ -520,16 +766,23 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     ("item_count", "item_quantity"),
-                    ("subtotal_amount", "discount_amount", "total_amount"),
+                    ("subtotal_amount", "coupon_discount_amount", "discount_amount"),
+                    ("tax_amount", "total_amount"),
                     ("paid_amount", "outstanding_amount"),
                     ("paid", "payable"),
                 )
             },
         ),
-        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+        (_("Dates"), {"fields": ("created_at_local", "updated_at_local")}),
     )
 
+    class Media:
+        css = {"all": ["orders/admin/order.css"]}
+
     # --- list columns and read-only totals (the model's computed fields, SPEC §5) ----------------
+
+    created_at_local = date_column("created_at", _("created at"))
+    updated_at_local = date_column("updated_at", _("updated at"))
 
     @admin.display(description=_("customer"), ordering="customer__last_name")
     def customer_name(self, order: Order) -> str:
@@ -545,9 +798,31 @@ class OrderAdmin(admin.ModelAdmin):
     def discount_amount(self, order: Order) -> str:
         return money(order.total_discount)
 
-    @admin.display(description=_("total"))
+    @admin.display(description=_("total"), ordering="total")
     def total_amount(self, order: Order) -> str:
         return money(order.total)
+
+    @admin.display(description=_("coupon discount"))
+    def coupon_discount_amount(self, order: Order) -> str:
+        return money(order.coupon_discount)
+
+    @admin.display(description=_("tax"))
+    def tax_amount(self, order: Order) -> str:
+        return money(order.tax)
+
+    @admin.display(description=_("coupon as applied"))
+    def coupon_as_applied(self, order: Order) -> str:
+        """The terms the order keeps (SPEC §12), which later edits of the coupon never change."""
+        terms = order.coupon_terms
+        if terms is None:
+            return "—"
+        value = f"{terms.value}%" if terms.kind == pricing.PERCENT else money(terms.value)
+        parts = [f"{order.coupon_code}: {value}"]
+        if terms.max_discount is not None:
+            parts.append(_("at most %(amount)s") % {"amount": money(terms.max_discount)})
+        if terms.min_subtotal:
+            parts.append(_("goods from %(amount)s") % {"amount": money(terms.min_subtotal)})
+        return ", ".join(str(part) for part in parts)
 
     @admin.display(description=_("amount paid"), ordering="amount_paid")
     def paid_amount(self, order: Order) -> str:
@@ -582,14 +857,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
         if not change:
+            # Made plain: its coupon, discount and tax are applied in save_related, through the
+            # API's service, once its items exist (they are judged on the goods those make).
+            obj.source = OrderSource.ADMIN
+            order_coupon_clear(obj)
+            obj.tax_rate = pricing.TAX_RATE_ZERO
             obj.save()
             return
-        # Through the API's write path (one place for future hooks such as order events); the
-        # form already ran the same checks under the same lock, so this cannot refuse. Every
-        # field of the form is written, not only the changed ones: clean() may have cleared some
-        # (a pickup order's shipping address) that the user never touched.
-        editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
-        order_update(order_id=obj.pk, data={name: getattr(obj, name) for name in editable})
+        # A change is written in save_related, after the items and payments, in one call of the
+        # API's write path (one place for future hooks such as order events).
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not OrderItem:
@@ -605,7 +881,7 @@ class OrderAdmin(admin.ModelAdmin):
                 item.options = [value.pk for value in options]
                 item.product_data = product_snapshot(
                     item.product,
-                    image=product_image_snapshot(item.product, request),
+                    image=product_image_snapshot(item.product),
                     options=options,
                 )
             item.save()
@@ -613,7 +889,17 @@ class OrderAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        order_refresh_totals(order=form.instance)
+        order_refresh_totals(order=Order.objects.select_for_update().get(pk=form.instance.pk))
+        # The form and its inlines already ran the same checks under the same locks
+        # (_check_money), so this cannot refuse. Every field of the form is written, not only
+        # the changed ones: clean() may have cleared some (a pickup order's shipping address)
+        # that the user never touched.
+        data = {name: form.cleaned_data[name] for name in MONEY_INPUTS}
+        if change:
+            editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
+            editable -= set(MONEY_INPUTS)
+            data.update({name: getattr(form.instance, name) for name in editable})
+        order_update(order_id=form.instance.pk, data=data)
 
     @admin.action(description=_("Mark selected orders as deleted"), permissions=["change"])
     def mark_deleted(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,8 +1,12 @@
 """The order list's filters and search (SPEC §5 "List parameters", source 002)."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django import forms
+from django.db.models import F, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from bazaar.accounts.validators import to_ascii_digits
 from bazaar.api.filtersets import (
     MAX_ID,
     ChoiceInFilter,
@@ -13,9 +17,14 @@ from bazaar.api.filtersets import (
     IdInFilter,
     IntegerBoundFilter,
     MomentFilter,
+    StrictBooleanField,
+    StrictCSVField,
 )
+from bazaar.coupons.models import Coupon
+from bazaar.coupons.rules import normalize_code
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
+from bazaar.orders import lookups  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
 from bazaar.orders.models import DeliveryMethod, Order
 from bazaar.orders.status import Status
 
@@ -29,6 +38,7 @@ ORDERING_FIELDS = [
     "shipping_cost",
     "created_at",
     "updated_at",
+    "total",
 ]
 
 ORDER_TEXT_FIELDS = [
@@ -87,11 +97,80 @@ def order_search_q(term: str) -> Q:
         ("billing_state_id", State.objects.filter(name__icontains=term)),
         ("billing_city_id", City.objects.filter(name__icontains=term)),
     )
+    prefix = to_ascii_digits(term).upper()
+    if prefix.isascii() and prefix.replace("-", "").replace("_", "").isalnum():
+        # SPEC §12: a coupon code by prefix (codes are stored upper-case, digits Latin).
+        related += (("coupon_id", Coupon.objects.filter(code__startswith=prefix)),)
     for column, matches in related:
         match = _related_match(column, matches)
         if match is not None:
             q |= match
     return q
+
+
+# --- SPEC §12 filters ----------------------------------------------------------------------------
+
+
+class CouponCodeField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in (None, ""):
+            return None
+        try:
+            return normalize_code(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class CouponCodeFilter(django_filters.Filter):
+    """`coupon_code=norooz1405`: orders holding the coupon with that code, matched as codes are
+    (ignoring case, digits normalised). The coupon is looked up first, so the orders are read by
+    the (coupon, created_at) index."""
+
+    field_class = CouponCodeField
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        if value is None:
+            return qs
+        coupon_id = Coupon.objects.filter(code=value).values_list("pk", flat=True).first()
+        return qs.filter(coupon_id=coupon_id) if coupon_id is not None else qs.none()
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class IsPaidFilter(django_filters.Filter):
+    """`is_paid=true`: total > 0 and amount_paid ≥ total, as the order shape says (SPEC §5)."""
+
+    field_class = StrictBooleanField
+
+    def filter(self, qs: QuerySet, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        paid = Q(total__gt=0, amount_paid__gte=F("total"))
+        return qs.filter(paid) if value else qs.exclude(paid)
+
+
+class TagField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(strip=True, max_length=50, **kwargs)
+
+
+class TagFilter(django_filters.Filter):
+    """`tag=gift`: orders with that label (case-sensitive, as labels are)."""
+
+    field_class = TagField
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        return qs.filter(tags__has_tag=value) if value else qs
+
+
+class TagInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """`tag_in=gift,urgent`: orders with any of the labels."""
+
+    base_field_class = StrictCSVField
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        labels = [label.strip() for label in value or [] if label.strip()]
+        return qs.filter(tags__has_any_tag=labels) if labels else qs
 
 
 class OrderFilterSet(FilterSet):
@@ -143,6 +222,16 @@ class OrderFilterSet(FilterSet):
     has_shipping_address = HasValueFilter(field_name="shipping_address", text=True)
     has_billing_email = HasValueFilter(field_name="billing_email", text=True)
     has_pickup_branch = HasValueFilter(field_name="pickup_branch")
+
+    # SPEC §12
+    coupon = IdFilter(field_name="coupon_id")
+    coupon_code = CouponCodeFilter()
+    has_coupon = HasValueFilter(field_name="coupon")
+    total_min = IntegerBoundFilter(field_name="total", lookup_expr="gte")
+    total_max = IntegerBoundFilter(field_name="total", lookup_expr="lte")
+    is_paid = IsPaidFilter()
+    tag = TagFilter()
+    tag_in = TagInFilter()
 
     created_date = DateInZoneFilter(field_name="created_at")
     updated_date = DateInZoneFilter(field_name="updated_at")

@@ -1,18 +1,33 @@
 import secrets
+from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from bazaar.api.models import Timestamped
 from bazaar.catalog.models import Product
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
+from bazaar.orders import pricing
 from bazaar.orders.status import NOT_PAYABLE, Status
 
 
 class DeliveryMethod(models.TextChoices):
-    SHIPPING = "shipping"
-    PICKUP = "pickup"
+    SHIPPING = "shipping", _("Shipping")
+    PICKUP = "pickup", _("Pickup")
+
+
+class OrderSource(models.TextChoices):
+    """Where an order was created (SPEC §12)."""
+
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    DEMO = "demo", _("Demo data")
+
+
+# The stored money an order's own facts make (pricing.order_money), rewritten on every save.
+MONEY_FIELDS = ("coupon_discount", "order_discount", "tax", "total")
 
 
 def new_order_key() -> str:
@@ -20,62 +35,141 @@ def new_order_key() -> str:
 
 
 class Order(Timestamped):
-    key = models.CharField(max_length=20, unique=True, default=new_order_key, editable=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    key = models.CharField(
+        verbose_name=_("key"), max_length=20, unique=True, default=new_order_key, editable=False
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     payment_method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
     shipping_method = models.ForeignKey(
-        ShippingMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        ShippingMethod,
+        verbose_name=_("shipping method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
-    shipping_cost = models.BigIntegerField(default=0)
-    notes = models.TextField(null=True, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    shipping_cost = models.BigIntegerField(verbose_name=_("shipping cost"), default=0)
+    notes = models.TextField(verbose_name=_("notes"), null=True, blank=True)
+    extra = models.JSONField(verbose_name=_("extra"), default=dict, blank=True)
 
     billing_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Country,
+        verbose_name=_("billing country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     billing_state = models.ForeignKey(
-        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        State,
+        verbose_name=_("billing state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     billing_city = models.ForeignKey(
-        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        City,
+        verbose_name=_("billing city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    billing_address = models.TextField(null=True, blank=True)
-    billing_postal_code = models.CharField(max_length=10, null=True, blank=True)
-    billing_national_code = models.CharField(max_length=10, null=True, blank=True)
-    billing_mobile_number = models.CharField(max_length=11, null=True, blank=True)
-    billing_first_name = models.CharField(max_length=150, null=True, blank=True)
-    billing_last_name = models.CharField(max_length=150, null=True, blank=True)
+    billing_address = models.TextField(verbose_name=_("billing address"), null=True, blank=True)
+    billing_postal_code = models.CharField(
+        verbose_name=_("billing postal code"), max_length=10, null=True, blank=True
+    )
+    billing_national_code = models.CharField(
+        verbose_name=_("billing national code"), max_length=10, null=True, blank=True
+    )
+    billing_mobile_number = models.CharField(
+        verbose_name=_("billing mobile number"), max_length=11, null=True, blank=True
+    )
+    billing_first_name = models.CharField(
+        verbose_name=_("billing first name"), max_length=150, null=True, blank=True
+    )
+    billing_last_name = models.CharField(
+        verbose_name=_("billing last name"), max_length=150, null=True, blank=True
+    )
     # A guest order's contact (no customer); SPEC §11.
-    billing_email = models.EmailField(null=True, blank=True)
+    billing_email = models.EmailField(verbose_name=_("billing email"), null=True, blank=True)
 
     # Delivery: shipped to the receiver below, or picked up at a branch (SPEC §11).
     delivery_method = models.CharField(
-        max_length=16, choices=DeliveryMethod.choices, default=DeliveryMethod.SHIPPING
+        verbose_name=_("delivery method"),
+        max_length=16,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.SHIPPING,
     )
     pickup_branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+        Branch,
+        verbose_name=_("pickup branch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
     )
-    shipping_first_name = models.CharField(max_length=150, null=True, blank=True)
-    shipping_last_name = models.CharField(max_length=150, null=True, blank=True)
-    shipping_mobile_number = models.CharField(max_length=11, null=True, blank=True)
+    shipping_first_name = models.CharField(
+        verbose_name=_("shipping first name"), max_length=150, null=True, blank=True
+    )
+    shipping_last_name = models.CharField(
+        verbose_name=_("shipping last name"), max_length=150, null=True, blank=True
+    )
+    shipping_mobile_number = models.CharField(
+        verbose_name=_("shipping mobile number"), max_length=11, null=True, blank=True
+    )
     shipping_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Country,
+        verbose_name=_("shipping country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     shipping_state = models.ForeignKey(
-        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        State,
+        verbose_name=_("shipping state"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     shipping_city = models.ForeignKey(
-        City, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        City,
+        verbose_name=_("shipping city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    shipping_address = models.TextField(null=True, blank=True)
-    shipping_postal_code = models.CharField(max_length=10, null=True, blank=True)
-    shipping_latitude = models.DecimalField(max_digits=8, decimal_places=6, null=True, blank=True)
-    shipping_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    shipping_address = models.TextField(verbose_name=_("shipping address"), null=True, blank=True)
+    shipping_postal_code = models.CharField(
+        verbose_name=_("shipping postal code"), max_length=10, null=True, blank=True
+    )
+    shipping_latitude = models.DecimalField(
+        verbose_name=_("shipping latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    shipping_longitude = models.DecimalField(
+        verbose_name=_("shipping longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     # Totals of the order's rows, kept in the order row and rewritten by
     # services.order_refresh_totals in the same transaction as every item or payment write
@@ -83,13 +177,56 @@ class Order(Timestamped):
     # Why stored: the list reads 100 orders at once and filters over millions; summing two
     # reverse relations per row on every read would dominate its cost. A test proves they match
     # the rows after every kind of write.
-    item_count = models.PositiveIntegerField(default=0)
-    item_quantity = models.BigIntegerField(default=0)
-    items_subtotal = models.BigIntegerField(default=0)
-    items_discount = models.BigIntegerField(default=0)
-    amount_paid = models.BigIntegerField(default=0)
+    item_count = models.PositiveIntegerField(verbose_name=_("item count"), default=0)
+    item_quantity = models.BigIntegerField(verbose_name=_("item quantity"), default=0)
+    items_subtotal = models.BigIntegerField(verbose_name=_("items subtotal"), default=0)
+    items_discount = models.BigIntegerField(verbose_name=_("items discount"), default=0)
+    amount_paid = models.BigIntegerField(verbose_name=_("amount paid"), default=0)
+
+    # SPEC §12. The coupon applied, with the terms it had then: editing or deactivating the
+    # coupon later never changes this order, and its discount is recomputed from these terms.
+    # The coupon's index is the composite one below (coupon first), so the FK has none of its own.
+    coupon = models.ForeignKey(
+        "coupons.Coupon",
+        verbose_name=_("coupon"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
+    )
+    coupon_code = models.CharField(_("coupon code"), max_length=32, null=True, blank=True)
+    coupon_kind = models.CharField(_("coupon kind"), max_length=16, null=True, blank=True)
+    coupon_value = models.BigIntegerField(_("coupon value"), null=True, blank=True)
+    coupon_max_discount = models.BigIntegerField(
+        _("coupon maximum discount"), null=True, blank=True
+    )
+    coupon_min_subtotal = models.BigIntegerField(_("coupon minimum subtotal"), default=0)
+    order_discount = models.BigIntegerField(
+        _("order discount"), default=0
+    )  # the staff discount (CS-Cart's)
+    tax_rate = models.DecimalField(
+        _("tax rate"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    # Stored for the same reason as the totals above, and because the list filters and orders
+    # by `total` over millions of orders: MONEY_FIELDS, rewritten by save() from this row.
+    coupon_discount = models.BigIntegerField(_("coupon discount"), default=0)
+    tax = models.BigIntegerField(_("tax"), default=0)
+    total = models.BigIntegerField(_("total"), default=0)
+    # Labels (SPEC §12). A JSON list in the row: the list reads it with no extra query, and on
+    # PostgreSQL a GIN index (migration 0008) answers `tag` / `tag_in` (lookups.HasTag).
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=8,
+        choices=OrderSource.choices,
+        default=OrderSource.API,
+        editable=False,
+    )
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         # The default page and the filters a shop uses every day, each with the default order so
         # that a page is an index range scan; trigram indexes for search are PostgreSQL-only and
@@ -101,23 +238,63 @@ class Order(Timestamped):
                 fields=["customer", "-created_at", "-id"], name="order_customer_created_idx"
             ),
             models.Index(fields=["-updated_at", "-id"], name="order_updated_idx"),
+            # SPEC §12: `coupon` / `coupon_code` / a coupon's uses, and `ordering=total` both ways
+            # (the list appends `-id`) with `total_min` / `total_max`.
+            models.Index(fields=["coupon", "-created_at", "-id"], name="order_coupon_created_idx"),
+            models.Index(fields=["total", "-id"], name="order_total_idx"),
+            models.Index(fields=["-total", "-id"], name="order_total_desc_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Order #{self.pk} ({self.key})"
+        return _("Order #%(id)s (%(key)s)") % {"id": self.pk, "key": self.key}
 
-    # --- computed fields (SPEC §5), all integers ---------------------------------------------
+    def save(self, *args, **kwargs):
+        # The money columns are a pure function of this row's own columns (pricing.order_money),
+        # so they are rewritten on every save, whichever write made it: they can never disagree
+        # with the facts they come from. Writers hold the order's row lock (services).
+        self.refresh_money()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *MONEY_FIELDS]))
+        super().save(*args, **kwargs)
+
+    @property
+    def coupon_terms(self) -> pricing.CouponTerms | None:
+        """The terms the coupon had when it was applied, or None without a coupon."""
+        if self.coupon_id is None or self.coupon_kind is None:
+            return None
+        return pricing.CouponTerms(
+            kind=self.coupon_kind,
+            value=self.coupon_value or 0,
+            max_discount=self.coupon_max_discount,
+            min_subtotal=self.coupon_min_subtotal or 0,
+        )
+
+    def money(self) -> pricing.OrderMoney:
+        return pricing.order_money(
+            items_subtotal=self.items_subtotal,
+            items_discount=self.items_discount,
+            shipping_cost=self.shipping_cost or 0,
+            coupon=self.coupon_terms,
+            order_discount=self.order_discount or 0,
+            tax_rate=Decimal(self.tax_rate or 0),
+        )
+
+    def refresh_money(self) -> None:
+        money = self.money()
+        self.coupon_discount = money.coupon_discount
+        self.order_discount = money.order_discount
+        self.tax = money.tax
+        self.total = money.total
+
+    # --- computed fields (SPEC §5, §12), all integers ----------------------------------------
     @property
     def subtotal(self) -> int:
         return self.items_subtotal
 
     @property
     def total_discount(self) -> int:
-        return self.items_discount
-
-    @property
-    def total(self) -> int:
-        return self.items_subtotal - self.items_discount + self.shipping_cost
+        return self.items_discount + self.coupon_discount + self.order_discount
 
     @property
     def amount_outstanding(self) -> int:
@@ -135,23 +312,33 @@ class Order(Timestamped):
 
 
 class OrderItem(Timestamped):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_items"
+    )
     # What the product was when the item was made (with the chosen options); never rewritten.
-    product_data = models.JSONField(default=dict)
+    product_data = models.JSONField(verbose_name=_("product data"), default=dict)
     # Ids of the chosen option values. Plain ids, not a relation: the catalog may replace a
     # product's options later, and the item keeps what was chosen (named in product_data).
-    options = models.JSONField(default=list, blank=True)
-    unit_price = models.BigIntegerField()
-    unit_discount = models.BigIntegerField(default=0)
-    quantity = models.PositiveIntegerField(default=1)
-    notes = models.TextField(blank=True, default="")
+    options = models.JSONField(verbose_name=_("options"), default=list, blank=True)
+    unit_price = models.BigIntegerField(verbose_name=_("unit price"))
+    unit_discount = models.BigIntegerField(verbose_name=_("unit discount"), default=0)
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"), default=1)
+    notes = models.TextField(verbose_name=_("notes"), blank=True, default="")
 
     class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id} on order {self.order_id}"
+        return _("%(quantity)s × product %(product)s on order %(order)s") % {
+            "quantity": self.quantity,
+            "product": self.product_id,
+            "order": self.order_id,
+        }
 
     @property
     def subtotal(self) -> int:
@@ -167,20 +354,34 @@ class OrderItem(Timestamped):
 
 
 class OrderPayment(Timestamped):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    payment_method = models.ForeignKey(
-        PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="payments"
     )
-    amount = models.BigIntegerField()
-    approved = models.BooleanField(default=False)
-    transaction_id = models.CharField(max_length=255, blank=True, default="")
-    notes = models.TextField(blank=True, default="")
+    payment_method = models.ForeignKey(
+        PaymentMethod,
+        verbose_name=_("payment method"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    approved = models.BooleanField(verbose_name=_("approved"), default=False)
+    transaction_id = models.CharField(
+        verbose_name=_("transaction id"), max_length=255, blank=True, default=""
+    )
+    notes = models.TextField(verbose_name=_("notes"), blank=True, default="")
 
     class Meta:
+        verbose_name = _("order payment")
+        verbose_name_plural = _("order payments")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.amount} on order {self.order_id}"
+        return _("%(amount)s on order %(order)s") % {
+            "amount": f"{self.amount:,}",
+            "order": self.order_id,
+        }
 
 
 class OrderStatusDelta(models.Model):
@@ -193,8 +394,12 @@ class OrderStatusDelta(models.Model):
     rows (no counter row is updated, so concurrent writes never wait on each other), and
     `services.order_status_deltas_compact` folds the rows back into one per status."""
 
-    status = models.CharField(max_length=16, choices=Status.choices)
-    delta = models.BigIntegerField()
+    status = models.CharField(verbose_name=_("status"), max_length=16, choices=Status.choices)
+    delta = models.BigIntegerField(verbose_name=_("delta"))
+
+    class Meta:
+        verbose_name = _("order status delta")
+        verbose_name_plural = _("order status deltas")
 
     def __str__(self) -> str:
         return f"{self.status} {self.delta:+d}"

@@ -8,7 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,14 +23,18 @@ from bazaar.api.fields import MoneyField, StrictIntegerField
 from bazaar.api.relations import RelatedIdField
 from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
 from bazaar.catalog.models import Product, ProductOptionValue
+from bazaar.coupons.models import CouponKind
+from bazaar.coupons.serializers import CouponCodeField
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
-from bazaar.media.serializers import ImageSerializer, image_data
+from bazaar.media.serializers import ImageSerializer, image_data, image_snapshot_data
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem
+from bazaar.orders import pricing
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderSource
 from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
 from bazaar.orders.status import NOT_PAYABLE, Status
+from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
 MAX_NOTES = 5_000
 MAX_EXTRA_BYTES = 64 * 1024
@@ -47,6 +53,9 @@ ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     "shipping_last_name", "shipping_mobile_number", "shipping_country_data", "shipping_state_data",
     "shipping_city_data", "shipping_address", "shipping_postal_code", "shipping_latitude",
     "shipping_longitude",
+    # SPEC §12
+    "coupon_code", "coupon_data", "coupon_discount", "order_discount", "tax_rate", "tax",
+    "currency", "discounts", "tags", "source",
 )  # fmt: skip
 ITEM_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "product", "product_title", "product_name", "product_data", "unit_price",
@@ -71,6 +80,7 @@ class NestedShapes:
         self.rows = rows
         self.request = request
         self.methods: dict[tuple[str, int], dict[str, Any]] = {}
+        self.snapshot_urls: dict[str, str] = {}  # an item snapshot's image path -> its URL
 
     def method(self, kind: str, row: Row) -> dict[str, Any] | None:
         method_id = row[f"{kind}_id"]
@@ -108,7 +118,19 @@ def place_data(place_id: int | None, places: dict[int, Row]) -> dict[str, Any] |
     return None if place_id is None else places[place_id]
 
 
-def item_data(item: Row) -> dict[str, Any]:
+def product_snapshot_data(
+    snapshot: dict[str, Any], request, urls: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An item's stored product snapshot as the API shows it: its image's file path becomes the
+    absolute URL (built from this request, as every other image URL is, with no query)."""
+    image = snapshot.get("image")
+    if not image:
+        return snapshot
+    return {**snapshot, "image": image_snapshot_data(image, request, urls)}
+
+
+def item_data(item: Row, request, urls: dict[str, str] | None = None) -> dict[str, Any]:
+    """An item's shape; `urls` memoises its snapshot image's URL across one response."""
     unit_price, unit_discount = item["unit_price"], item["unit_discount"]
     quantity, title = item["quantity"], item["product__title"]
     return {
@@ -116,7 +138,7 @@ def item_data(item: Row) -> dict[str, Any]:
         "product": item["product_id"],
         "product_title": title,
         "product_name": title,
-        "product_data": item["product_data"],
+        "product_data": product_snapshot_data(item["product_data"], request, urls),
         "unit_price": unit_price,
         "unit_discount": unit_discount,
         "quantity": quantity,
@@ -152,7 +174,8 @@ def order_data(
 ) -> dict[str, Any]:
     """The order shape of SPEC §5. Totals come from the order row (kept by the services)."""
     items_subtotal, items_discount = order["items_subtotal"], order["items_discount"]
-    total = items_subtotal - items_discount + order["shipping_cost"]
+    coupon, by_staff = order["coupon_discount"], order["order_discount"]
+    total = order["total"]
     outstanding = total - order["amount_paid"]
     return {
         "id": order["id"],
@@ -180,7 +203,7 @@ def order_data(
         "items_subtotal": items_subtotal,
         "items_discount": items_discount,
         "subtotal": items_subtotal,
-        "total_discount": items_discount,
+        "total_discount": items_discount + coupon + by_staff,
         "total": total,
         "amount_paid": order["amount_paid"],
         "amount_outstanding": outstanding,
@@ -188,7 +211,7 @@ def order_data(
         "is_payable": order["item_count"] > 0
         and outstanding > 0
         and order["status"] not in NOT_PAYABLE,
-        "items": [item_data(item) for item in items],
+        "items": [item_data(item, shapes.request, shapes.snapshot_urls) for item in items],
         "payments": [payment_data(payment, shapes) for payment in payments],
         "billing_email": order["billing_email"],
         "delivery_method": order["delivery_method"],
@@ -203,6 +226,33 @@ def order_data(
         "shipping_postal_code": order["shipping_postal_code"],
         "shipping_latitude": _coordinate(order["shipping_latitude"]),
         "shipping_longitude": _coordinate(order["shipping_longitude"]),
+        "coupon_code": order["coupon_code"],
+        "coupon_data": coupon_data(order),
+        "coupon_discount": coupon,
+        "order_discount": by_staff,
+        "tax_rate": pricing.tax_rate_text(order["tax_rate"]),
+        "tax": order["tax"],
+        "currency": settings.CURRENCY,
+        "discounts": pricing.discount_lines(
+            items_discount=items_discount,
+            coupon_code=order["coupon_code"],
+            coupon=coupon,
+            order_discount=by_staff,
+        ),
+        "tags": order["tags"],
+        "source": order["source"],
+    }
+
+
+def coupon_data(row: Row) -> dict[str, Any] | None:
+    """The coupon as it was applied: the terms the order keeps, not the coupon's current ones."""
+    if row["coupon_id"] is None:
+        return None
+    return {
+        "id": row["coupon_id"],
+        "code": row["coupon_code"],
+        "kind": row["coupon_kind"],
+        "value": row["coupon_value"],
     }
 
 
@@ -259,6 +309,22 @@ class BranchDataSerializer(Serializer):
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.JSONField):
     pass
+
+
+class CouponDataSerializer(Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CouponKind.choices)
+    value = serializers.IntegerField()
+
+
+class DiscountLineSerializer(Serializer):
+    type = serializers.ChoiceField(choices=["items", "coupon", "order"])
+    code = serializers.CharField(required=False, help_text="The coupon's code (coupon lines).")
+    amount = serializers.IntegerField()
+
+
+TAX_RATE_PATTERN = r"^[0-9]{1,3}\.[0-9]{2}$"
 
 
 class OrderItemSerializer(Serializer):
@@ -339,6 +405,20 @@ class OrderSerializer(Serializer):
     shipping_postal_code = serializers.CharField(allow_null=True)
     shipping_latitude = serializers.FloatField(allow_null=True)
     shipping_longitude = serializers.FloatField(allow_null=True)
+    coupon_code = serializers.CharField(allow_null=True)
+    coupon_data = CouponDataSerializer(
+        allow_null=True, help_text="The coupon as applied: its terms then, not now."
+    )
+    coupon_discount = serializers.IntegerField()
+    order_discount = serializers.IntegerField()
+    tax_rate = serializers.RegexField(
+        TAX_RATE_PATTERN, help_text='A percentage with two decimals, e.g. "9.00".'
+    )
+    tax = serializers.IntegerField(help_text="On the goods after every discount; not shipping.")
+    currency = serializers.CharField(help_text="ISO 4217; amounts are in its smallest unit.")
+    discounts = DiscountLineSerializer(many=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    source = serializers.ChoiceField(choices=OrderSource.choices)
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -408,6 +488,35 @@ def coordinate_field(limit: int) -> CoordinateField:
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": 0, "maximum": 100},
+            {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]+)?$"},
+        ],
+        "description": "A percentage 0–100 with at most two decimal places (trailing zeros "
+        "aside), as a number or a string; never null.",
+        "example": "9.00",
+    }
+)
+class TaxRateField(serializers.Field):
+    """SPEC §12's tax rate (pricing.parse_tax_rate)."""
+
+    def to_internal_value(self, data):
+        try:
+            return pricing.parse_tax_rate(data)
+        except pricing.RuleError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+    def validate_empty_values(self, data):
+        if data is None:  # refused with the rule's own message, not DRF's "may not be null"
+            self.to_internal_value(data)
+        return super().validate_empty_values(data)
+
+    def to_representation(self, value):
+        return pricing.tax_rate_text(value)
+
+
 class InlineCustomerSerializer(Serializer):
     """SPEC §11: a customer given inline, matched by normalised mobile number or created."""
 
@@ -465,7 +574,10 @@ def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptio
     chosen: list[ProductOptionValue] = []
     for value_id in value_ids:
         if value_id not in values:
-            errors.append(f"Option value {value_id} is not an option of product {product.pk}.")
+            errors.append(
+                gettext("Option value %(value)s is not an option of product %(product)s.")
+                % {"value": value_id, "product": product.pk}
+            )
         else:
             chosen.append(values[value_id])
     per_group: dict[int, int] = {}
@@ -473,9 +585,14 @@ def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptio
         per_group[value.group_id] = per_group.get(value.group_id, 0) + 1
     for group in groups:
         if per_group.get(group.pk, 0) > 1:
-            errors.append(f"Choose at most one value of '{group.name}'.")
+            errors.append(
+                gettext("Choose at most one value of '%(group)s'.") % {"group": group.name}
+            )
         if group.required and not per_group.get(group.pk):
-            errors.append(f"'{group.name}' is required: choose one of its values.")
+            errors.append(
+                gettext("'%(group)s' is required: choose one of its values.")
+                % {"group": group.name}
+            )
     if errors:
         raise serializers.ValidationError({"options": errors})
     return chosen
@@ -633,6 +750,27 @@ class OrderWriteSerializer(Serializer):
     items = InlineItemSerializer(many=True, required=False, max_length=MAX_ITEMS_PER_ORDER)
     payments = OrderPaymentWriteSerializer(many=True, required=False, max_length=100)
 
+    # SPEC §12
+    coupon_code = CouponCodeField(
+        rule_field="coupon_code",
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text='A coupon\'s code (ignoring case); null or "" removes the coupon.',
+    )
+    order_discount = MoneyField(
+        required=False,
+        help_text="A staff discount on the whole order; at most the goods after the coupon.",
+    )
+    tax_rate = TaxRateField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TAG_LENGTH),
+        required=False,
+        allow_null=True,
+        max_length=MAX_TAGS,
+        help_text="Labels, each 1–50 characters after trimming; a repeated one is kept once.",
+    )
+
     def to_internal_value(self, data):
         if self.instance is not None and isinstance(data, dict):
             # Inline rows are a create-time convenience; afterwards they have their own endpoints.
@@ -649,8 +787,16 @@ class OrderWriteSerializer(Serializer):
             raise serializers.ValidationError(f"`extra` must be at most {MAX_EXTRA_BYTES} bytes.")
         return value
 
+    def validate_tags(self, value):
+        try:
+            return clean_tags(value)
+        except pricing.RuleError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
     def validate(self, attrs):
         instance: Order | None = self.instance
+        if attrs.get("coupon_code") == "":
+            attrs["coupon_code"] = None  # "" removes the coupon, as null does
         for name in TEXT_FIELDS:
             if attrs.get(name) == "":
                 attrs[name] = None  # "absent values are null": an empty string is absent too

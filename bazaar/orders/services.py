@@ -7,6 +7,9 @@ in the same transaction. A refused write raises before anything is committed.
 """
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,13 +20,18 @@ from rest_framework.exceptions import ValidationError
 from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
 from bazaar.catalog.models import Product, ProductOptionValue
+from bazaar.coupons.models import Coupon
+from bazaar.coupons.services import coupon_check_apply, coupon_check_uses
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
-from bazaar.media.selectors import image_queryset
-from bazaar.media.serializers import image_data
+from bazaar.jobs.tasks import after_status_write
+from bazaar.media.models import Image
+from bazaar.media.serializers import image_snapshot
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
+from bazaar.orders.pricing import RuleError, check_order_discount, coupon_discount, goods_of
 from bazaar.orders.status import (
     ITEMS_LOCKED,
+    NOT_COUNTING,
     PAYMENTS_LOCKED,
     Status,
     StatusError,
@@ -101,7 +109,6 @@ def order_create(
     data: dict[str, Any],
     items: list[dict[str, Any]] | None = None,
     payments: list[dict[str, Any]] | None = None,
-    request=None,
 ) -> Order:
     """Make an order, with its items and payments when given inline (SPEC §11), all or nothing.
 
@@ -114,21 +121,27 @@ def order_create(
         raise ValidationError({"status": [str(exc)]}) from None
     if isinstance(data.get("customer"), dict):
         data = {**data, "customer": customer_match_or_create(**data["customer"])}
+    data, money = _split_money(data)
     order = Order(**data)
     if order.extra is None:
         order.extra = {}
     _check_order_amount(order)
     order.save()
+    after_status_write()  # the insert added a status tally row
     if items:
-        OrderItem.objects.bulk_create(
-            [_new_item(order, item, request=request) for item in items], batch_size=500
-        )
+        OrderItem.objects.bulk_create([_new_item(order, item) for item in items], batch_size=500)
     if payments:
         OrderPayment.objects.bulk_create([OrderPayment(order=order, **p) for p in payments])
     if items or payments:
         order_refresh_totals(order=order)
         _check_order_amount(order)
-        _check_inline_payments(order, payments or [])
+    if money:
+        # After the inline items: the coupon's minimum and the order discount's maximum are
+        # judged on the goods they make (SPEC §12).
+        order_money_apply(order=order, data=money)
+        order.save()
+    if payments:
+        _check_inline_payments(order, payments)
     return order
 
 
@@ -173,17 +186,144 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
 
 @transaction.atomic
 def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
+    """Change an order's fields. An inline `customer` (a dict) is matched or created as on
+    create, in this transaction: a refused update leaves no new customer behind."""
     order = _lock_order(order_id)
+    previous_status, previous_customer_id = order.status, order.customer_id
+    data, money = _split_money(data)
     if "status" in data:
         try:
             check_transition(order.status, data["status"])
         except StatusError as exc:
             raise ValidationError({"status": [str(exc)]}) from None
+    status_before = order.status
+    if isinstance(data.get("customer"), dict):
+        data = {**data, "customer": customer_match_or_create(**data["customer"])}
     for name, value in data.items():
         setattr(order, name, value)
+    order_money_apply(
+        order=order,
+        data=money,
+        previous_status=previous_status,
+        previous_customer_id=previous_customer_id,
+    )
     _check_order_amount(order)
     order.save()
+    if order.status != status_before:
+        after_status_write()  # the move added two status tally rows
     return order
+
+
+# --- coupon, order discount and tax (SPEC §12) ----------------------------------------------------
+
+# The order fields whose writes go through order_money_apply.
+MONEY_INPUTS = ("coupon_code", "order_discount", "tax_rate")
+
+
+def _split_money(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    rest = {name: value for name, value in data.items() if name not in MONEY_INPUTS}
+    return rest, {name: data[name] for name in MONEY_INPUTS if name in data}
+
+
+@contextmanager
+def rule_errors() -> Iterator[None]:
+    """A §12 rule's refusal (pricing.RuleError) as the API's 400 on the field it names."""
+    try:
+        yield
+    except RuleError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
+
+
+def _starts_counting(order: Order, previous_status: str | None, previous_customer_id) -> bool:
+    """Whether this write makes the order count as a use again, or count for someone else."""
+    if previous_status is None or order.status in NOT_COUNTING:
+        return False
+    return previous_status in NOT_COUNTING or order.customer_id != previous_customer_id
+
+
+def _check_money_unlocked(order: Order, data: dict[str, Any]) -> None:
+    if order.status not in ITEMS_LOCKED:
+        return
+    changed = [
+        name
+        for name, value in data.items()
+        if (value or None) != (getattr(order, name) or None)
+        or (name == "coupon_code" and value and order.coupon_id is None)
+    ]
+    if changed:
+        raise Conflict(
+            f"{', '.join(changed)} cannot change while the order is '{order.status}' (its goods "
+            "are settled, as its items are)."
+        )
+
+
+def order_coupon_freeze(*, order: Order, coupon: Coupon | None) -> None:
+    """Hold `coupon` with the terms it has now (None: hold none)."""
+    order.coupon = coupon
+    order.coupon_code = coupon.code if coupon else None
+    order.coupon_kind = coupon.kind if coupon else None
+    order.coupon_value = coupon.value if coupon else None
+    order.coupon_max_discount = coupon.max_discount if coupon else None
+    order.coupon_min_subtotal = coupon.min_subtotal if coupon else 0
+
+
+def order_money_apply(
+    *,
+    order: Order,
+    data: dict[str, Any],
+    previous_status: str | None = None,
+    previous_customer_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Apply `coupon_code`, `order_discount` and `tax_rate` of `data` to `order` (its row locked
+    by the caller, its other fields already set), checking every rule of SPEC §12, and refresh
+    its money; the caller saves it. `previous_*` are the order's status and customer before this
+    write (None when it is being created): a move back to a counting status, or to another
+    customer, checks the coupon's use limits again.
+
+    Raises ValidationError on the field whose rule refused, before anything is written; a change
+    of them while the order's goods are settled (items locked) is a 409, as item changes are."""
+    if previous_status is not None:
+        _check_money_unlocked(order, data)
+    with rule_errors():
+        if "tax_rate" in data:
+            order.tax_rate = data["tax_rate"]
+        goods = goods_of(order.items_subtotal, order.items_discount)
+        applied = False
+        if "coupon_code" in data:
+            code = data["coupon_code"] or None
+            if code is None:
+                order_coupon_freeze(order=order, coupon=None)
+            elif order.coupon_id is None or code != order.coupon_code:
+                coupon = coupon_check_apply(
+                    code=code,
+                    order_id=order.pk,
+                    customer_id=order.customer_id,
+                    goods=goods,
+                    now=now,
+                )
+                order_coupon_freeze(order=order, coupon=coupon)
+                applied = True
+        if (
+            order.coupon_id is not None
+            and not applied
+            and _starts_counting(order, previous_status, previous_customer_id)
+        ):
+            coupon = Coupon.objects.select_for_update().get(pk=order.coupon_id)
+            try:
+                coupon_check_uses(coupon=coupon, order_id=order.pk, customer_id=order.customer_id)
+            except RuleError as exc:
+                raise RuleError(
+                    exc.field, f"{exc.message} Remove the coupon (coupon_code null) first."
+                ) from None
+        if "order_discount" in data:
+            check_order_discount(
+                data["order_discount"],
+                goods=goods,
+                coupon=coupon_discount(order.coupon_terms, goods),
+            )
+            order.order_discount = data["order_discount"]
+        order.refresh_money()
 
 
 @transaction.atomic
@@ -214,17 +354,16 @@ def product_snapshot(
     return snapshot
 
 
-def product_image_snapshot(product: Product, request) -> dict[str, Any] | None:
-    """The product's image as the snapshot keeps it: the image structure without thumbnails,
-    exactly as source 001 shows it (thumbnail files are derived data a snapshot need not pin)."""
+def product_image_snapshot(product: Product) -> dict[str, Any] | None:
+    """The product's image as the snapshot keeps it: the image structure without thumbnails, as
+    source 001 shows it (thumbnail files are derived data a snapshot need not pin), with the
+    file's path where the API shows its URL (`media.serializers.image_snapshot`)."""
     if product.image_id is None:
         return None
-    data = image_data(image_queryset().get(pk=product.image_id), request)
-    data.pop("thumbnails")
-    return data
+    return image_snapshot(Image.objects.get(pk=product.image_id))
 
 
-def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
+def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
     fields = dict(data)
     product: Product = fields.pop("product")
     chosen: list[ProductOptionValue] = fields.pop("options", [])
@@ -233,7 +372,7 @@ def _new_item(order: Order, data: dict[str, Any], *, request) -> OrderItem:
         product=product,
         options=[value.pk for value in chosen],
         product_data=product_snapshot(
-            product, image=product_image_snapshot(product, request), options=chosen
+            product, image=product_image_snapshot(product), options=chosen
         ),
         **fields,
     )
@@ -249,13 +388,13 @@ def _lock_for_items(order_id: int) -> Order:
 
 
 @transaction.atomic
-def item_add(*, order_id: int, data: dict[str, Any], request=None) -> OrderItem:
+def item_add(*, order_id: int, data: dict[str, Any]) -> OrderItem:
     order = _lock_for_items(order_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
-    item = _new_item(order, data, request=request)
+    item = _new_item(order, data)
     item.save()
     _refresh_and_check(order)
     return item

@@ -1,18 +1,20 @@
 """The order status machine (SPEC §5) as data: one table, one function that enforces it."""
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    NEW = "new"
-    HOLD = "hold"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    PROCESSING = "processing"
-    SHIPPED = "shipped"
-    COMPLETED = "completed"
-    REFUNDED = "refunded"
-    DELETED = "deleted"
+    NEW = "new", _("New")
+    HOLD = "hold", _("Hold")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    PROCESSING = "processing", _("Processing")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    REFUNDED = "refunded", _("Refunded")
+    DELETED = "deleted", _("Deleted")
 
 
 # The statuses an order may be created in; the others are reached only through TRANSITIONS.
@@ -45,6 +47,9 @@ NOT_PAYABLE: frozenset[Status] = frozenset(
     {Status.CANCELLED, Status.FAILED, Status.REFUNDED, Status.DELETED}
 )
 
+# An order in one of these does not count as a use of its coupon (SPEC §12).
+NOT_COUNTING: frozenset[Status] = frozenset({Status.CANCELLED, Status.FAILED, Status.DELETED})
+
 
 class StatusError(ValueError):
     """A refused status; the message is meant for the API client."""
@@ -62,8 +67,11 @@ def allowed_next(current: str) -> list[str]:
 def check_initial_status(status: str) -> None:
     if Status(status) not in CREATABLE:
         raise StatusError(
-            f"'{status}' is reserved for later stages of an order; an order is created as one of: "
-            f"{', '.join(_ordered(CREATABLE))}."
+            gettext(
+                "'%(status)s' is reserved for later stages of an order; an order is created as "
+                "one of: %(statuses)s."
+            )
+            % {"status": status, "statuses": ", ".join(_ordered(CREATABLE))}
         )
 
 
@@ -73,6 +81,9 @@ def check_transition(current: str, new: str) -> None:
         return
     if Status(new) not in TRANSITIONS[Status(current)]:
         raise StatusError(
-            f"Cannot change status from '{current}' to '{new}'. "
-            f"Allowed next statuses: {', '.join(allowed_next(current))}."
+            gettext(
+                "Cannot change status from '%(current)s' to '%(new)s'. "
+                "Allowed next statuses: %(statuses)s."
+            )
+            % {"current": current, "new": new, "statuses": ", ".join(allowed_next(current))}
         )

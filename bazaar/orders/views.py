@@ -162,7 +162,6 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
             data=data,
             items=data.pop("items", None),
             payments=data.pop("payments", None),
-            request=request,
         )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
@@ -260,13 +259,14 @@ class OrderItemViewSet(OrderChildViewSet):
         return selectors.item_rows(queryset)
 
     def shape(self, rows: list) -> list:
-        return [item_data(row) for row in rows]
+        urls: dict[str, str] = {}
+        return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):
         order = self.get_order()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.item_add(order_id=order.pk, data=dict(serializer.validated_data), request=request)
+        services.item_add(order_id=order.pk, data=dict(serializer.validated_data))
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):

@@ -3,8 +3,10 @@ import hashlib
 import pytest
 from django.core.management import call_command
 from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from bazaar.accounts.models import User
+from bazaar.api.throttling import LoginFailureThrottle
 from bazaar.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +111,8 @@ def test_permission_catalogue_names_codes(staff_with_codes):
     rows = staff_with_codes().get("/api/auth/permissions/").json()
     assert {"code": 2201, "name": "Create orders"} in rows
     assert {"code": 2245, "name": "Delete order payments"} in rows
-    assert len(rows) == 70
+    assert {"code": 2301, "name": "Create coupons"} in rows
+    assert len(rows) == 75
 
 
 def test_create_token_command_prints_one_working_token(capsys, staff_user):
@@ -134,7 +137,17 @@ def test_customer_gets_403_on_back_office(customer_user):
     assert "staff" in response.json()["detail"]
 
 
-def test_login_is_rate_limited(anon_client, staff_user, settings):
+def _login(client, username: str, password: str):
+    return client.post("/api/auth/token/", {"username": username, "password": password})
+
+
+@pytest.fixture
+def fast_hasher(settings):
+    """Fifteen users and their logins without paying for PBKDF2 thirty times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_login_failures_are_limited_per_account(anon_client, staff_user, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {
@@ -142,23 +155,76 @@ def test_login_is_rate_limited(anon_client, staff_user, settings):
             "login": "3/min",
         },
     }
-    from bazaar.api.throttling import LoginRateThrottle
+    codes = [_login(anon_client, "clerk", f"guess{i}").status_code for i in range(4)]
+    assert codes == [400, 400, 400, 429]
+    # The right password is refused too while the budget is spent: a guess is never confirmed.
+    blocked = _login(anon_client, "clerk", "pw-Clerk-123")
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) >= 1
+    assert "token" not in blocked.json()
 
-    LoginRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    try:
-        codes = [
-            anon_client.post(
-                "/api/auth/token/", {"username": "clerk", "password": f"guess{i}"}
-            ).status_code
-            for i in range(4)
-        ]
-        assert codes == [400, 400, 400, 429]
-        blocked = anon_client.post(
-            "/api/auth/token/", {"username": "clerk", "password": "pw-Clerk-123"}
-        )
-        assert blocked.status_code == 429
-        assert int(blocked["Retry-After"]) >= 1
-    finally:
-        from rest_framework.settings import api_settings
 
-        LoginRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+def test_regression_fifteen_staff_behind_one_address_all_log_in(anon_client, db, fast_hasher):
+    """Was: 10 logins a minute per client address, so the 11th clerk of an office was a 429."""
+    for number in range(15):
+        User.objects.create_user(f"clerk{number}", password="pw-Clerk-123", is_staff=True)
+    statuses = [
+        _login(anon_client, f"clerk{number}", "pw-Clerk-123").status_code for number in range(15)
+    ]
+    assert statuses == [200] * 15
+
+
+def test_successful_logins_do_not_spend_the_failure_budget(anon_client, fast_hasher, staff_user):
+    statuses = [_login(anon_client, "clerk", "pw-Clerk-123").status_code for _ in range(15)]
+    assert statuses == [200] * 15
+    assert _login(anon_client, "clerk", "wrong").status_code == 400
+
+
+def test_the_11th_bad_password_of_one_account_is_429_while_others_log_in(
+    anon_client, fast_hasher, staff_user
+):
+    User.objects.create_user("cashier", password="pw-Cashier-123", is_staff=True)
+    codes = [_login(anon_client, "clerk", f"guess{i}").status_code for i in range(11)]
+    assert codes == [400] * 10 + [429]
+    # Case and surrounding spaces do not open a fresh budget for the same account.
+    assert _login(anon_client, " CLERK ", "guess-again").status_code == 429
+    assert _login(anon_client, "cashier", "pw-Cashier-123").status_code == 200
+
+
+def test_logins_are_limited_loosely_per_address(anon_client, fast_hasher, staff_user, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "login_address": "5/min",
+        },
+    }
+    statuses = [_login(anon_client, "clerk", "pw-Clerk-123").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    other = APIClient(REMOTE_ADDR="10.0.0.2")
+    assert _login(other, "clerk", "pw-Clerk-123").status_code == 200
+
+
+def test_login_throttle_state_is_in_the_shared_cache(anon_client, staff_user):
+    """Another process (another gunicorn worker) sees the same failures: they are in the cache
+    every process shares, not in memory."""
+    _login(anon_client, "clerk", "wrong")
+    from django.core.cache import cache
+
+    key = LoginFailureThrottle().get_cache_key(
+        type("Request", (), {"data": {"username": "clerk"}})(), None
+    )
+    assert len(cache.get(key)) == 1
+
+
+def test_session_users_are_throttled_per_user(client, admin_user, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "token": "2/min",
+        },
+    }
+    client.force_login(admin_user)
+    statuses = [client.get("/api/roles/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bazaar.catalog.models import Product, ProductOptionGroup, ProductOptionValue
+from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.customers.models import Customer
 from bazaar.methods.models import Branch
 from bazaar.orders.admin import EstimatedCountPaginator
@@ -71,6 +72,11 @@ def form_data(order: Order | None = None, *, items=(), payments=(), **overrides)
         "shipping_cost": order.shipping_cost if order else 0,
         "delivery_method": order.delivery_method if order else "shipping",
         "pickup_branch": "",
+        # SPEC §12
+        "coupon_code": (order.coupon_code or "") if order else "",
+        "order_discount": order.order_discount if order else 0,
+        "tax_rate": f"{order.tax_rate:.2f}" if order else "0.00",
+        "tags": "\n".join(order.tags) if order else "",
     }
     for name in (
         "first_name", "last_name", "mobile_number", "national_code", "country", "state", "city",
@@ -176,7 +182,7 @@ def test_a_new_order_cannot_start_in_a_later_stage(browser, product):
 
 def test_the_change_form_lists_the_allowed_next_statuses(browser, product):
     response = browser.get(change_url(make_order(status=Status.SHIPPED)))
-    assert "Allowed next: completed, refunded." in response.content.decode()
+    assert "Allowed next: Completed, Refunded." in response.content.decode()  # by name
 
 
 # --- items ---------------------------------------------------------------------------------------
@@ -203,6 +209,16 @@ def test_adding_an_item_snapshots_the_product_and_refreshes_the_totals(browser, 
     assert {n: getattr(order, n) for n in order_totals_from_rows(order_id=order.pk)} == (
         order_totals_from_rows(order_id=order.pk)
     )
+
+
+def test_an_item_added_in_the_admin_snapshots_the_image_path_not_a_url(browser, customer):
+    """Issue 13: the snapshot stores the file's path; the API builds the URL when it reads."""
+    product = ProductFactory(with_image=True)
+    order = make_order(items=0, customer=customer)
+    new_item = {"product": product.pk, "unit_price": "", "unit_discount": 0, "quantity": 1}
+    response = browser.post(change_url(order), form_data(order, items=[new_item]))
+    assert response.status_code == 302
+    assert order.items.get().product_data["image"]["f"] == product.image.file.name
 
 
 def test_items_cannot_change_while_the_order_is_completed(browser, product):

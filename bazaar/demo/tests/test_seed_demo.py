@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bazaar.accounts.models import User
 from bazaar.accounts.validators import national_code_checksum_ok, normalize_mobile
 from bazaar.catalog.models import Product
+from bazaar.coupons.models import Coupon
 from bazaar.customers.models import Customer
 from bazaar.demo import catalogue
 from bazaar.demo.bulk import insert_rows
@@ -25,7 +26,7 @@ from bazaar.demo.plan import customer_plan, order_plan
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
+from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
 from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import Status
 
@@ -118,6 +119,28 @@ class TestSeededShop:
                 assert order.is_paid, order.pk
         assert {o.status for o in orders} == set(Status)  # every status
 
+    def test_some_orders_carry_coupons_discounts_tax_and_tags_priced_as_the_api_prices(
+        self, seeded
+    ):
+        """SPEC §12 in the demo: every order is `source=demo`, its stored money is what the
+        API's formulas make of its own row, and its coupon terms are the coupon's."""
+        orders = list(Order.objects.select_related("coupon"))
+        assert {o.source for o in orders} == {OrderSource.DEMO}
+        for order in orders:
+            money = order.money()
+            assert (order.coupon_discount, order.order_discount, order.tax, order.total) == (
+                money.coupon_discount, money.order_discount, money.tax, money.total,
+            ), order.pk  # fmt: skip
+            if order.coupon is not None:
+                assert order.coupon.terms == order.coupon_terms
+                assert order.coupon_code == order.coupon.code
+        with_coupon = [o for o in orders if o.coupon_id]
+        assert 20 <= len(with_coupon) <= 80 and any(o.coupon_discount for o in with_coupon)
+        assert any(o.order_discount for o in orders) and any(o.tax for o in orders)
+        assert any(o.tags for o in orders)
+        codes = set(Coupon.objects.values_list("code", flat=True))
+        assert {c.code for c in catalogue.COUPONS} <= codes
+
     def test_order_rows_are_consistent(self, seeded):
         orders = Order.objects.select_related(
             "billing_state", "billing_city", "shipping_state", "shipping_city", "customer"
@@ -163,6 +186,7 @@ class TestSeededShop:
         assert orders.exclude(shipping_first_name=F("billing_first_name")).exists()  # gifts
 
     def test_items_and_payments_are_consistent_with_their_order(self, seeded):
+        image_files = dict(Image.objects.values_list("id", "file"))
         for item in OrderItem.objects.select_related("order", "product"):
             assert item.created_at >= item.order.created_at
             assert 0 <= item.unit_discount <= item.unit_price
@@ -173,6 +197,7 @@ class TestSeededShop:
             assert data["image"]["type"] == "image"
             assert data["image"]["id"] == item.product.image_id
             assert "thumbnails" not in data["image"]  # as the API's snapshot (source 001)
+            assert data["image"]["f"] == image_files[item.product.image_id]  # a path, not a URL
         for payment in OrderPayment.objects.select_related("order"):
             assert payment.amount > 0
             assert payment.order.created_at <= payment.created_at <= payment.order.updated_at

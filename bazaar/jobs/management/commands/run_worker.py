@@ -1,0 +1,52 @@
+"""`python manage.py run_worker`: a background worker for the configured task queue.
+
+The database queue (the default) runs django-tasks-db's worker; RQ (TASKS_BACKEND=rq, the default
+when REDIS_URL is set) runs django-rq's worker with its scheduler, so tasks deferred with
+`run_after` run too. Any number of workers may run on any number of hosts: each task is claimed
+by exactly one (a locked row, or an RQ job popped atomically)."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a background worker for the task queue (database or RQ)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between polls (database)."
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="Stop after this many tasks."
+        )
+        parser.add_argument(
+            "--burst", action="store_true", help="Run what is queued now, then stop."
+        )
+        parser.add_argument("--worker-id", default=None, help="A name for this worker's logs.")
+
+    def handle(self, *args, interval: float, max_tasks, burst: bool, worker_id, **options):
+        if settings.TASKS_BACKEND == "rq":
+            rq_options: dict = {
+                "with_scheduler": True,
+                "burst": burst,
+                "job_class": "django_tasks_rq.backend.Job",
+            }
+            if max_tasks is not None:
+                rq_options["max_jobs"] = max_tasks
+            if worker_id:
+                rq_options["name"] = worker_id
+            call_command("rqworker", "default", **rq_options)
+            return
+        db_options: dict = {
+            "queue_name": "default",
+            "interval": interval,
+            "startup_delay": False,
+            "batch": burst,
+            "reload": False,
+        }
+        if max_tasks is not None:
+            db_options["max_tasks"] = max_tasks
+        if worker_id:
+            db_options["worker_id"] = worker_id
+        call_command("db_worker", **db_options)
