@@ -131,10 +131,7 @@ def test_generated_client_imports_and_runs_an_order_through(generated, tmp_path)
         assert isinstance(read.payments[0], models.OrderPayment)
 
 
-# Repeated `status_in=new&status_in=hold` (what this client sends) is read as one union once the
-# query-parameter checking of issue 13 is merged (branch h-api); until then only the last value
-# counts. Remove the mark when that lands: the test then passes, and must keep passing.
-@pytest.mark.xfail(reason="repeated *_in parameters: issue 13, branch h-api", strict=False)
+# Repeated `status_in=new&status_in=hold` (what this client sends) is read as one union.
 def test_generated_client_lists_by_status_in(generated, tmp_path):
     User.objects.create_superuser("client", "client@example.com", None)
     out = StringIO()
