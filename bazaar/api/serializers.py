@@ -30,7 +30,10 @@ def contains_nul(value) -> bool:
     return any(isinstance(node, str) and "\x00" in node for node, _depth in json_nodes(value))
 
 
-def json_type_error(field: serializers.Field, value) -> str | None:
+WHOLE_NUMBER = "A whole number is required."
+
+
+def json_type_error(field: serializers.Field, value) -> str | dict[int, list[str]] | None:
     """Why a parsed JSON value is of the wrong JSON type for `field`, or None.
 
     JSON bodies carry real types, and the schema gives each field its type (SPEC §2: the real type
@@ -43,7 +46,7 @@ def json_type_error(field: serializers.Field, value) -> str | None:
         return None if isinstance(value, bool) else "Must be a JSON boolean (true or false)."
     if isinstance(field, serializers.IntegerField | relations.RelatedField):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return "Must be a JSON number (a whole number)."
+            return WHOLE_NUMBER
         return None
     if isinstance(field, serializers.FloatField | serializers.DecimalField):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -59,12 +62,11 @@ def json_type_error(field: serializers.Field, value) -> str | None:
         if not isinstance(value, list):
             return "Must be a JSON array."
         child = field.child
-        if not isinstance(child, serializers.BaseSerializer):
-            for item in value:
-                problem = json_type_error(child, item)
-                if problem:
-                    return f"Every entry: {problem[0].lower()}{problem[1:]}"
-        return None
+        if isinstance(child, serializers.BaseSerializer):
+            return None
+        # DRF's shape for a list's entries: {index: [message]}.
+        wrong = {i: [p] for i, item in enumerate(value) if (p := json_type_error(child, item))}
+        return wrong or None
     if isinstance(field, relations.ManyRelatedField):
         return None if isinstance(value, list) else "Must be a JSON array."
     if isinstance(field, serializers.BaseSerializer):
@@ -103,7 +105,7 @@ class StrictFieldsMixin:
                 raise serializers.ValidationError({key: [NUL_MESSAGE] for key in with_nul})
             if not isinstance(data, QueryDict):  # a JSON body: its values have real types
                 wrong = {
-                    key: [problem]
+                    key: problem if isinstance(problem, dict) else [problem]
                     for key in sorted(data)
                     if key in self.fields
                     and not self.fields[key].read_only
