@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets, served by the app (offline /api/docs/)
     "knox",
     "django_tasks",
     "django_tasks_db",
@@ -295,12 +296,9 @@ REST_FRAMEWORK = {
         "bazaar.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bazaar.api.negotiation.ContentNegotiation",
-    "DEFAULT_PARSER_CLASSES": [
-        "bazaar.api.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only (SPEC §2); the image upload alone takes multipart/form-data (its own view).
+    "DEFAULT_PARSER_CLASSES": ["bazaar.api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "bazaar.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "bazaar.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "bazaar.api.throttling.TokenRateThrottle",
@@ -332,13 +330,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",
         "bazaar.api.schema.postprocess_ecma_patterns",
         "bazaar.idempotency.schema.postprocess_request_headers",
+        "bazaar.api.schema.postprocess_exact_schema",
     ],
+    # Swagger UI from the application itself (drf-spectacular-sidecar), so /api/docs/ works
+    # with no internet access and always shows the pinned version.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- CORS: closed unless origins are configured ---------------------------------------------------

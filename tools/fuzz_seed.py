@@ -133,19 +133,82 @@ def main(base: str, token: str) -> None:
     sys.stdout.write(json.dumps(pinned) + "\n")
 
 
+# Operations whose valid-looking requests may rightly be refused, and why (docs/reliability.md):
+# the schema describes each field alone and cannot say which ids exist, which unique values are
+# taken, or the rules that tie one field to another or to the row's current state.
+POSITIVE_DATA_EXCLUDED: dict[str, str] = {
+    "auth_token_create": "which username/password pairs exist",
+    "orders_destroy": "status moves: a processing/shipped/completed order cannot be deleted",
+    "images_create": "the file must be a decodable image",
+}
+for _prefix, _why in {
+    "branches": "city ids that exist, a unique code",
+    "cities": "state ids that exist, a name unique within its state",
+    "countries": "a unique code",
+    "customers": "unique usernames and mobile numbers",
+    "orders": "ids that exist, state within country, status moves, national-code check digit",
+    "orders_items": "product ids/options that exist, unit_discount <= unit_price, locked orders",
+    "orders_payments": "payment method ids that exist, approved amount <= outstanding",
+    "payment_methods": "image ids that exist",
+    "shipping_methods": "image ids that exist",
+    "products": "unique code and slug, image ids, price + option delta >= 0",
+    "roles": "a unique name",
+    "states": "country ids that exist, a code unique within its country",
+    "users": "unique usernames and mobile numbers, role ids that exist",
+}.items():
+    for _action in ("create", "update", "partial_update"):
+        POSITIVE_DATA_EXCLUDED[f"{_prefix}_{_action}"] = _why
+
+
+# A multipart body carries every value as text: an "integer" `name` and the text "131072" are
+# the same bytes on the wire, so schemathesis' type-changed negative data is valid there.
+NEGATIVE_DATA_EXCLUDED: dict[str, str] = {
+    "images_create": "multipart/form-data: every value is text, a mutated type cannot be seen",
+}
+
+# Narrower than turning the check off: valid-looking data may be a 400 there, and still never a
+# 5xx, a 422 or anything else undeclared.
+POSITIVE_MAY_BE_400 = (
+    'checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", '
+    '"409", "429"]'
+)
+
+
 def schemathesis_config(pinned: dict) -> str:
-    """A schemathesis.toml pinning `order_pk` (and the item/payment `id`) to the fresh order."""
+    """A schemathesis.toml: `order_pk` (and the item/payment `id`) pinned to the fresh order, and
+    a 400 allowed for valid-looking data where only state decides (POSITIVE_DATA_EXCLUDED)."""
     lines = []
     if pinned["order"]:
         lines += ["[parameters]", f'"path.order_pk" = {pinned["order"]}', ""]
+    excluded = dict(POSITIVE_DATA_EXCLUDED)
     for kind in ("item", "payment"):
         if pinned[kind]:
-            lines += [
-                "[[operations]]",
-                f"include-path-regex = '/{kind}s/\\{{id\\}}'",
-                f'parameters = {{ "path.id" = {pinned[kind]} }}',
-                "",
-            ]
+            # One entry per operation: schemathesis applies the first [[operations]] that matches.
+            for action in ("retrieve", "update", "partial_update", "destroy"):
+                operation_id = f"orders_{kind}s_{action}"
+                lines += [
+                    "[[operations]]",
+                    f'include-operation-id = "{operation_id}"',
+                    f'parameters = {{ "path.id" = {pinned[kind]} }}',
+                ]
+                if excluded.pop(operation_id, None):
+                    lines.append(POSITIVE_MAY_BE_400)
+                lines.append("")
+    for operation_id, why in NEGATIVE_DATA_EXCLUDED.items():
+        lines += [
+            f"# {why}",
+            "[[operations]]",
+            f'include-operation-id = "{operation_id}"',
+            'checks.negative_data_rejection.expected-statuses = ["2xx", "400", "401", "403", '
+            '"404", "409", "413", "415", "422", "429"]',
+            "",
+        ]
+    lines += [
+        "[[operations]]",
+        f"include-operation-id = {json.dumps(sorted(excluded))}",
+        POSITIVE_MAY_BE_400,
+        "",
+    ]
     return "\n".join(lines)
 
 

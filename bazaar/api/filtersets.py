@@ -141,7 +141,7 @@ class MomentField(forms.Field):
 
 @extend_schema_field(
     {
-        "type": "string",
+        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
         "description": "A date (YYYY-MM-DD) or an ISO 8601 datetime.",
         "example": "2025-12-27",
     }

@@ -62,7 +62,7 @@ class ProductSerializer(ModelSerializer):
         many=True,
         required=False,
         max_length=50,
-        help_text="Option groups with their values (SPEC §11). Written whole: the list sent "
+        help_text="Option groups with their values. Written whole: the list sent "
         "replaces the product's options.",
     )
 

@@ -22,21 +22,28 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 @extend_schema_view(
     create=extend_schema(request={"multipart/form-data": ImageUploadSerializer}),
-    update=extend_schema(request=ImageUpdateSerializer),
-    partial_update=extend_schema(request=ImageUpdateSerializer),
+    update=extend_schema(request={"application/json": ImageUpdateSerializer}),
+    partial_update=extend_schema(request={"application/json": ImageUpdateSerializer}),
 )
 class ImageViewSet(viewsets.ModelViewSet):
     """Images with thumbnails. Upload with multipart/form-data; only `name` can change later."""
 
     permission_block = Block.IMAGES
     serializer_class = ImageSerializer
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, JSONParser]
+    parser_classes = [JSONParser]
     search_fields = ["name"]
     ordering_fields = ["id", "name", "size", "width", "height", "created_at"]
     ordering = ["-id"]
 
     def get_queryset(self):
         return image_queryset()
+
+    def initialize_request(self, request, *args, **kwargs):
+        request = super().initialize_request(request, *args, **kwargs)
+        # The upload alone carries a file; renaming (PUT/PATCH) is JSON like every other write.
+        if self.action == "create":
+            request.parsers = [parsers.MultiPartParser()]
+        return request
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -154,7 +154,7 @@ class TagField(forms.CharField):
         super().__init__(strip=True, max_length=50, **kwargs)
 
 
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 50})
+@extend_schema_field({"type": "string", "maxLength": 50})
 class TagFilter(django_filters.Filter):
     """`tag=gift`: orders with that label (case-sensitive, as labels are)."""
 

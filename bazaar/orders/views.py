@@ -25,7 +25,7 @@ ORDER_EXAMPLE = OpenApiExample(
     request_only=True,
     value={
         "status": "new",
-        "customer": 1,
+        "customer": 2,
         "payment_method": 1,
         "shipping_method": 1,
         "shipping_cost": 75000,
@@ -52,12 +52,12 @@ SALLA_EXAMPLE = OpenApiExample(
         "delivery_method": "shipping",
         "shipping_method": 1,
         "shipping_country": 1,
-        "shipping_state": 8,
-        "shipping_city": 40,
+        "shipping_state": 7,
+        "shipping_city": 29,
         "shipping_address": "خیابان ولیعصر، پلاک ۱۲",
         "shipping_latitude": 35.7219,
         "shipping_longitude": 51.3347,
-        "items": [{"product": 12, "quantity": 1, "options": [31]}, {"product_code": "sku123"}],
+        "items": [{"product": 12, "quantity": 1}, {"product_code": "1001001"}],
         "payments": [{"payment_method": 1, "amount": 1380000, "approved": True}],
     },
 )
@@ -71,11 +71,15 @@ CS_CART_EXAMPLE = OpenApiExample(
         "billing_first_name": "Guest",
         "billing_last_name": "Guest",
         "billing_country": 1,
-        "billing_state": 8,
-        "billing_city": 40,
+        "billing_state": 7,
+        "billing_city": 29,
         "billing_address": "44 Main street",
         "shipping_same_as_billing": True,
-        "items": [{"product": 12, "quantity": 1}, {"product": 13, "quantity": 2}],
+        "items": [
+            {"product": 12, "quantity": 1},
+            {"product": 12, "quantity": 2, "notes": "gift-wrapped"},
+            {"product": 13, "quantity": 2},
+        ],
     },
 )
 

@@ -78,7 +78,8 @@ def test_duplicate_code_is_a_400(admin_client):
 
 
 @pytest.mark.parametrize(
-    "price", [10.5, "lots", -1, 10**13 + 1, True, None, "10.5", "", [], {"a": 1}, "1e3", 1e300]
+    "price",
+    [10.5, "lots", -1, 10**13 + 1, True, None, "10.5", "", [], {"a": 1}, "1e3", 1e300, "250000"],
 )
 def test_bad_prices_are_400(admin_client, price):
     response = admin_client.post(URL, {"code": "A", "title": "T", "price": price})
@@ -87,9 +88,7 @@ def test_bad_prices_are_400(admin_client, price):
     assert not Product.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("price", "stored"), [(0, 0), (10**13, 10**13), ("250000", 250000), (75000.0, 75000)]
-)
+@pytest.mark.parametrize(("price", "stored"), [(0, 0), (10**13, 10**13), (75000.0, 75000)])
 def test_accepted_prices(admin_client, price, stored):
     response = admin_client.post(URL, {"code": "A", "title": "T", "price": price})
     assert response.status_code == 201, response.json()

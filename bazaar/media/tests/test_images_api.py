@@ -313,10 +313,11 @@ def test_missing_file_is_a_400(admin_client):
     assert "file" in response.json()
 
 
-def test_json_body_without_file_is_a_400(admin_client):
+def test_an_upload_is_multipart_only(admin_client):
+    """SPEC §2: multipart/form-data only where a file is uploaded; a JSON upload is a 415."""
     response = admin_client.post(URL, {"name": "x"}, format="json")
-    assert response.status_code == 400
-    assert "file" in response.json()
+    assert response.status_code == 415
+    assert "detail" in response.json()
 
 
 def test_unknown_form_field_is_a_400(admin_client):
@@ -400,9 +401,13 @@ def test_patch_and_put_change_the_name_only(admin_client):
 
 def test_a_new_file_cannot_replace_an_image(admin_client):
     image = ImageFactory()
+    # Renaming is JSON like every other write: a multipart body (a file) is a 415 ...
     response = admin_client.patch(
         f"{URL}{image.pk}/", {"file": image_upload("b.png")}, format="multipart"
     )
+    assert response.status_code == 415
+    # ... and a `file` key in JSON is refused with a message saying what to do instead.
+    response = admin_client.patch(f"{URL}{image.pk}/", {"file": "b.png"}, format="json")
     assert response.status_code == 400
     assert "new image" in response.json()["file"][0]
 
