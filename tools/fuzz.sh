@@ -101,6 +101,8 @@ echo "fuzz: schemathesis against $BASE/api/schema/ (phases $PHASES, $EXAMPLES ex
 set +e
 # DELETE /api/auth/token/ is excluded: it revokes the very token the run authenticates with,
 # after which every later request would be a (correct) 401 and test nothing.
+# tools/fuzz_hooks.py: every valid Idempotency-Key sent is unique (see there why).
+SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" \
 timeout --kill-after=10 "$HARD_TIMEOUT" "$VENV/bin/schemathesis" --no-color \
     --config-file "$WORK/schemathesis.toml" run "$BASE/api/schema/" \
     --header "Authorization: Token $TOKEN" \

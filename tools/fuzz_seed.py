@@ -143,6 +143,8 @@ POSITIVE_DATA_EXCLUDED: dict[str, str] = {
 }
 for _prefix, _why in {
     "branches": "city ids that exist, a unique code",
+    "coupons": "a unique code (ignoring case), max_discount on percent coupons only, valid_from "
+    "before valid_to, a code that orders hold cannot change",
     "cities": "state ids that exist, a name unique within its state",
     "countries": "a unique code",
     "customers": "unique usernames and mobile numbers",

@@ -22,9 +22,12 @@ REQUEST_ID_PARAMETER = {
     "in": "header",
     "name": REQUEST_ID_HEADER,
     "required": False,
-    "description": "Your id for this request, echoed in the answer and kept in the server's logs "
-    "and the order's events; a new one is made when it is missing or malformed.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9._-]+$"},
+    "description": "Your id for this request: 1–64 ASCII letters, digits, `-`, `_` or `.`. It is "
+    "echoed in the answer and kept in the server's logs and the order's events. Any other value is "
+    "not refused: the server makes a new id for the request instead, as when none is sent.",
+    # No pattern: the server accepts every value (a malformed one is replaced, never a 400), and
+    # an exact schema constrains only what the server enforces.
+    "schema": {"type": "string"},
 }
 REQUEST_ID_RESPONSE_HEADER = {
     "description": "The request's id: the one sent, or the one the server made.",
