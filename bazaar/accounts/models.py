@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 from bazaar.accounts.codes import ALL_CODES, code_name, codename
+from bazaar.api.text import search_text_field
 
 
 class User(AbstractUser):
@@ -9,6 +10,9 @@ class User(AbstractUser):
 
     # Stored normalised as 09xxxxxxxxx (SPEC §8). Unique where present; staff may have none.
     mobile_number = models.CharField(max_length=11, unique=True, null=True, blank=True)
+    # What the customer and user searches read, folded (SPEC §16, bazaar.api.text): computed by
+    # the database on every write; trigram-indexed on PostgreSQL (accounts migration 0002).
+    search_text = search_text_field("username", "first_name", "last_name", "email", "mobile_number")
 
     objects = UserManager()
 

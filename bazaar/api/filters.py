@@ -3,6 +3,8 @@ from django_filters import rest_framework as django_filters
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
+from bazaar.api.text import FoldedText, search_terms, term_spellings
+
 
 class DjangoFilterBackend(django_filters.DjangoFilterBackend):
     """django-filter's backend, leaving the filterset it used on the view (`view.filterset`)
@@ -53,16 +55,17 @@ class OrderingFilter(filters.OrderingFilter):
 class SearchFilter(filters.SearchFilter):
     """`search=a b`: every whitespace-separated term must match at least one field.
 
-    A view lists `search_fields` (case-insensitive contains) or defines `search_term_q(term) -> Q`
-    when some fields match differently (ids exactly, keys by prefix).
+    Text is compared folded (SPEC §16, `bazaar.api.text.fold`): a model with a `search_text`
+    column (its folded `search_fields`, kept by the database) is matched on that column alone;
+    any other is folded in the query. A term that is a mobile number in another §8 form also
+    matches its stored `09…` spelling. A view may instead define `search_term_q(term) -> Q` when
+    some fields match differently (ids exactly, keys by prefix).
     """
 
     max_terms = 10
 
     def get_search_terms(self, request) -> list[str]:
-        raw = request.query_params.get(self.search_param, "")
-        # NUL cannot be stored or compared by PostgreSQL; it never matches anything anyway.
-        return raw.replace("\x00", "").split()[: self.max_terms]
+        return search_terms(request.query_params.get(self.search_param, ""), self.max_terms)
 
     def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
         terms = self.get_search_terms(request)
@@ -70,9 +73,25 @@ class SearchFilter(filters.SearchFilter):
         fields = list(getattr(view, "search_fields", None) or [])
         if not terms or (custom is None and not fields):
             return queryset
+        if custom is None and not has_search_text(queryset.model):
+            # No stored folded column (Django's own groups): fold the few rows in the query.
+            queryset = queryset.alias(_search_text=FoldedText(*fields))
+        column = "search_text" if has_search_text(queryset.model) else "_search_text"
         for term in terms:
-            queryset = queryset.filter(custom(term) if custom else icontains_any(fields, term))
+            queryset = queryset.filter(custom(term) if custom else folded_match(column, term))
         return queryset
+
+
+def has_search_text(model) -> bool:
+    return any(f.name == "search_text" for f in model._meta.concrete_fields)
+
+
+def folded_match(column: str, term: str) -> Q:
+    """The term, folded, is contained in the folded `column` (or its mobile spelling is)."""
+    q = Q()
+    for spelling in term_spellings(term):
+        q |= Q(**{f"{column}__contains": spelling})
+    return q
 
 
 def icontains_any(fields: list[str], term: str) -> Q:

@@ -1,5 +1,6 @@
 from django.db import models
 
+from bazaar.api.text import search_text_field
 from bazaar.media.models import Image
 
 
@@ -14,6 +15,8 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("code", "slug", "title")
 
     class Meta:
         ordering = ["-id"]

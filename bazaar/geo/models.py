@@ -1,9 +1,13 @@
 from django.db import models
 
+from bazaar.api.text import search_text_field
+
 
 class Country(models.Model):
     name = models.CharField(max_length=100)
     code = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 alpha-2, e.g. IR")
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("name", "code")
 
     class Meta:
         verbose_name_plural = "countries"
@@ -17,6 +21,7 @@ class State(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="states")
     name = models.CharField(max_length=100)
     code = models.CharField(max_length=10)
+    search_text = search_text_field("name", "code")
 
     class Meta:
         ordering = ["name"]
@@ -31,6 +36,7 @@ class State(models.Model):
 class City(models.Model):
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="cities")
     name = models.CharField(max_length=100)
+    search_text = search_text_field("name")
 
     class Meta:
         verbose_name_plural = "cities"

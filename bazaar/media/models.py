@@ -1,5 +1,7 @@
 from django.db import models
 
+from bazaar.api.text import search_text_field
+
 THUMBNAIL_BOXES: tuple[int, ...] = (64, 128, 512, 1080)
 
 
@@ -24,6 +26,8 @@ class Image(models.Model):
     )
     content_type = models.CharField(max_length=50, default="image/jpeg")
     created_at = models.DateTimeField()
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("name")
 
     class Meta:
         ordering = ["-id"]

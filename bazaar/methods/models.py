@@ -1,5 +1,6 @@
 from django.db import models
 
+from bazaar.api.text import search_text_field
 from bazaar.media.models import Image
 
 
@@ -9,6 +10,8 @@ class Method(models.Model):
         Image, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_active = models.BooleanField(default=True)
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("name")
 
     class Meta:
         abstract = True
@@ -37,6 +40,7 @@ class Branch(models.Model):
     )
     mobile_number = models.CharField(max_length=11, blank=True, default="")
     is_active = models.BooleanField(default=True)
+    search_text = search_text_field("name", "code", "address")
 
     class Meta:
         ordering = ["id"]

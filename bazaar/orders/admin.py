@@ -34,6 +34,7 @@ from bazaar.accounts.validators import (
     normalize_postal_code,
 )
 from bazaar.api.fields import MAX_MONEY
+from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.orders.filters import order_search_q
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment
@@ -570,7 +571,7 @@ class OrderAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        for term in search_term.replace("\x00", "").split()[:10]:
+        for term in search_terms(search_term, max_terms=10):  # as the API splits them
             queryset = queryset.filter(order_search_q(term))
         return queryset, False  # subqueries, no joins: no duplicate rows
 
