@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.catalog.models import Product
 from bazaar.catalog.selectors import product_queryset
 from bazaar.catalog.services import product_slug_generate
@@ -21,7 +22,7 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(FoldedSearchMixin, admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ["id", "preview", "code", "title", "price", "is_active", "updated_at"]
     list_display_links = ["id", "preview", "code"]

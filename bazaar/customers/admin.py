@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from bazaar.accounts.validators import normalize_mobile
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.customers.models import Customer
 
 
@@ -36,7 +37,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(FoldedSearchMixin, admin.ModelAdmin):
     """Customers only (the proxy's manager leaves staff out); staff are managed as users."""
 
     form = CustomerAdminForm

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.media.models import Image, Thumbnail
 from bazaar.media.selectors import image_queryset
 from bazaar.media.services import (
@@ -85,7 +86,7 @@ class ThumbnailInline(admin.TabularInline):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["id", "preview", "name", "width", "height", "mode", "file_size", "created_at"]
     list_display_links = ["id", "preview", "name"]
     search_fields = ["name", "file"]

@@ -281,3 +281,28 @@ def test_any_mix_of_variants_of_a_stored_word_finds_it(
     assert customer.pk in _ids(admin_client, "/api/customers/", typed)
     orders = _ids(admin_client, "/api/orders/", typed + data.draw(typed_variants("14")))
     assert order.pk in orders
+
+
+# --- the admin's search boxes -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_search_boxes_fold(client, admin_user):
+    client.force_login(admin_user)
+    customer = CustomerFactory(first_name="علی", mobile_number="09141234567")
+    product = ProductFactory(title="کتاب کیمیا")
+    state = StateFactory(name="استان یزد", country=CountryFactory(name="ایران"))
+    order = Order.objects.create(customer=customer)
+    pages = {
+        "/admin/customers/customer/": ("علي", customer.pk),
+        "/admin/catalog/product/": ("كيميا", product.pk),
+        "/admin/geo/state/": ("يزد", state.pk),
+        "/admin/orders/order/": ("+98 914 123 4567", order.pk),
+    }
+    for url, (term, pk) in pages.items():
+        response = client.get(url, {"q": term})
+        assert response.status_code == 200, url
+        assert [row.pk for row in response.context["cl"].result_list] == [pk], url
+    # A search field the folded column does not hold still works (the state's country name).
+    response = client.get("/admin/geo/state/", {"q": "ايران"})
+    assert [row.pk for row in response.context["cl"].result_list] == [state.pk]
