@@ -105,7 +105,7 @@ SEARCH_LOOKUPS = {
     "WHERE NOT u.is_staff AND NOT u.is_superuser AND u.search_text LIKE ANY(%(patterns)s)",
     **{
         kind: f"SELECT coalesce(array_agg(id), '{{}}') FROM {table} "
-        "WHERE bazaar_fold(name) LIKE ANY(%(patterns)s)"
+        "WHERE search_text LIKE ANY(%(patterns)s)"
         for kind, table in (
             ("countries", "geo_country"),
             ("states", "geo_state"),

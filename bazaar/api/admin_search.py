@@ -3,36 +3,25 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from bazaar.api.filters import folded_match, has_search_text
-from bazaar.api.text import Fold, search_terms
+from bazaar.api.filters import folded_search
+from bazaar.api.text import search_terms
 
 
 class FoldedSearchMixin:
-    """For a ModelAdmin of a model with a `search_text` column: every term, folded, must be in the
-    folded column (or its mobile spelling must), or in a `search_fields` entry the column does not
-    hold (`country__name`, `file`), folded in the query: those are few rows' short names."""
+    """For a ModelAdmin: every term, folded, must be in one of `search_fields`, folded (the
+    model's stored `search_text` for the fields it holds; `country__name` or `file` folded in the
+    query), exactly as the API's `search` (bazaar.api.filters.folded_search)."""
 
     search_fields: tuple[str, ...] | list[str] = ()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        if not has_search_text(queryset.model):
-            return super().get_search_results(request, queryset, search_term)
-        folded = set(queryset.model._meta.get_field("search_text").expression.fields)
-        others = [f"_folded_{i}" for i, f in enumerate(self.search_fields) if f not in folded]
-        if others:
-            queryset = queryset.alias(
-                **{
-                    f"_folded_{i}": Fold(field)
-                    for i, field in enumerate(self.search_fields)
-                    if field not in folded
-                }
-            )
-        for term in search_terms(search_term, max_terms=10):
-            q = folded_match("search_text", term)
-            for alias in others:
-                q |= folded_match(alias, term)
-            queryset = queryset.filter(q)
+        terms = search_terms(search_term, max_terms=10)
+        if not terms or not self.search_fields:
+            return queryset, False
+        queryset, term_q = folded_search(queryset, list(self.search_fields))
+        for term in terms:
+            queryset = queryset.filter(term_q(term))
         # Forward relations (country__name) join one row each: no duplicates.
         return queryset, False

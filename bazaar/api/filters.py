@@ -1,9 +1,11 @@
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as django_filters
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
-from bazaar.api.text import FoldedText, search_terms, term_spellings
+from bazaar.api.text import Fold, search_terms, term_spellings
 
 
 class DjangoFilterBackend(django_filters.DjangoFilterBackend):
@@ -73,17 +75,40 @@ class SearchFilter(filters.SearchFilter):
         fields = list(getattr(view, "search_fields", None) or [])
         if not terms or (custom is None and not fields):
             return queryset
-        if custom is None and not has_search_text(queryset.model):
-            # No stored folded column (Django's own groups): fold the few rows in the query.
-            queryset = queryset.alias(_search_text=FoldedText(*fields))
-        column = "search_text" if has_search_text(queryset.model) else "_search_text"
+        if custom is None:
+            queryset, custom = folded_search(queryset, fields)
         for term in terms:
-            queryset = queryset.filter(custom(term) if custom else folded_match(column, term))
+            queryset = queryset.filter(custom(term))
         return queryset
 
 
 def has_search_text(model) -> bool:
     return any(f.name == "search_text" for f in model._meta.concrete_fields)
+
+
+def folded_search(queryset: QuerySet, fields: list[str]) -> tuple[QuerySet, Callable[[str], Q]]:
+    """The queryset and a `term -> Q` that matches the folded term in any of `fields`: through
+    the model's stored `search_text` for the fields it holds, and by folding in the query the
+    others (a code, a file name, a related name, the name of Django's own `Group`), which only
+    small reference tables have."""
+    model = queryset.model
+    stored = (
+        set(model._meta.get_field("search_text").expression.fields)
+        if has_search_text(model)
+        else set()
+    )
+    others = {f"_folded_{i}": Fold(f) for i, f in enumerate(fields) if f not in stored}
+    if others:
+        queryset = queryset.alias(**others)
+    columns = (["search_text"] if stored & set(fields) else []) + list(others)
+
+    def term_q(term: str) -> Q:
+        q = Q()
+        for column in columns:
+            q |= folded_match(column, term)
+        return q
+
+    return queryset, term_q
 
 
 def folded_match(column: str, term: str) -> Q:

@@ -14,7 +14,7 @@ from bazaar.api.filtersets import (
     IntegerBoundFilter,
     MomentFilter,
 )
-from bazaar.api.text import Fold, term_spellings
+from bazaar.api.text import term_spellings
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.orders.models import DeliveryMethod, Order
@@ -94,25 +94,17 @@ def order_search_q(term: str) -> Q:
     # isdecimal, not isdigit: "²" or "①" are digits that int() refuses (that was a 500).
     if folded.isdecimal() and int(folded) <= MAX_ID:
         q |= Q(id=int(folded)) | Q(customer_id=int(folded))
-    # The place tables hold a few hundred rows: their names are folded in the query (their
-    # `search_text` also holds codes, which the order search does not match).
     related = (
         ("customer_id", Customer.objects.filter(_contains_any("search_text", spellings))),
-        ("billing_country_id", _places(Country, spellings)),
-        ("billing_state_id", _places(State, spellings)),
-        ("billing_city_id", _places(City, spellings)),
+        ("billing_country_id", Country.objects.filter(_contains_any("search_text", spellings))),
+        ("billing_state_id", State.objects.filter(_contains_any("search_text", spellings))),
+        ("billing_city_id", City.objects.filter(_contains_any("search_text", spellings))),
     )
     for column, matches in related:
         match = _related_match(column, matches)
         if match is not None:
             q |= match
     return q
-
-
-def _places(model, spellings: list[str]) -> QuerySet:
-    return model.objects.alias(folded_name=Fold("name")).filter(
-        _contains_any("folded_name", spellings)
-    )
 
 
 class OrderFilterSet(FilterSet):

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=bazaar.api.text.FoldedText("name", "code"),
+                expression=bazaar.api.text.FoldedText("name"),
                 output_field=models.TextField(),
                 verbose_name="search text",
             ),
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=bazaar.api.text.FoldedText("name", "code"),
+                expression=bazaar.api.text.FoldedText("name"),
                 output_field=models.TextField(),
                 verbose_name="search text",
             ),
