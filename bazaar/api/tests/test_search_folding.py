@@ -5,6 +5,7 @@ write path) and the query side alike, for every `search`; mobile numbers in any 
 import pytest
 from django.db import connection
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -306,3 +307,36 @@ def test_the_admin_search_boxes_fold(client, admin_user):
     # A search field the folded column does not hold still works (the state's country name).
     response = client.get("/admin/geo/state/", {"q": "ايران"})
     assert [row.pk for row in response.context["cl"].result_list] == [state.pk]
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+# Per term, one look-up each of the customers, countries, states and cities it matches,
+# whatever the spelling of the term; then the list's own queries.
+SEARCH_LOOKUPS = 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["علي", "+989141234567", "۰۹۱۴"])
+def test_an_order_search_costs_the_same_queries_for_1_and_for_100_orders(
+    admin_client, memory_cache, django_assert_num_queries, term
+):
+    customer = CustomerFactory(first_name="علی", mobile_number="09141234567")
+    for count in (1, 100):
+        while Order.objects.count() < count:
+            Order.objects.create(customer=customer)
+        with CaptureQueriesContext(connection) as plain:
+            admin_client.get("/api/orders/", {"limit": 100})
+        with django_assert_num_queries(len(plain.captured_queries) + SEARCH_LOOKUPS):
+            body = admin_client.get("/api/orders/", {"search": term, "limit": 100}).json()
+        assert body["count"] == count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/customers/", "/api/roles/", "/api/countries/"])
+def test_a_folded_search_adds_no_query(admin_client, memory_cache, django_assert_num_queries, url):
+    admin_client.get(url)  # warm whatever a first request loads once
+    with CaptureQueriesContext(connection) as plain:
+        admin_client.get(url)
+    with django_assert_num_queries(len(plain.captured_queries)):
+        assert admin_client.get(url, {"search": "كيميا ۱۲"}).status_code == 200
