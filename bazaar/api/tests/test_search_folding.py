@@ -10,7 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bazaar.accounts.models import User
-from bazaar.api.text import DIGITS, DROPPED, LETTERS, Fold, fold, mobile_term, search_terms
+from bazaar.api.text import (
+    DIGITS,
+    DROPPED,
+    LETTERS,
+    WHITESPACE,
+    Fold,
+    fold,
+    mobile_term,
+    search_terms,
+)
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.customers.models import Customer
 from bazaar.customers.tests.factories import CustomerFactory
@@ -61,6 +70,12 @@ def test_the_table_is_the_spec_table():
     assert set(DROPPED) == {"\u200c", "\u200d", "\u0640", "\u0670"} | {
         chr(c) for c in range(0x064B, 0x0660)
     }
+
+
+def test_whitespace_is_what_terms_are_split_on():
+    """So that a folded term never holds a character that the stored side collapses."""
+    split_on = {chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".split()) == 2}
+    assert split_on == set(WHITESPACE)
 
 
 def test_persian_letters_and_other_text_are_kept():
