@@ -189,6 +189,15 @@ def pick_scenarios(warm_offset: int) -> list[Scenario]:
         Status.DELETED,
     )
     key = one("SELECT key FROM orders_order WHERE id = %s", median_id)
+    # As bench/run.py picks them: four digits of the busiest customer's mobile number, and the
+    # most common last name with a yeh or a kaf typed with Arabic letters (SPEC §16).
+    mobile_part = one(
+        "SELECT substr(mobile_number, 5, 4) FROM accounts_user WHERE id = %s", customer
+    )
+    arabic = one(
+        "SELECT last_name FROM accounts_user WHERE NOT is_staff AND NOT is_superuser "
+        "AND last_name ~ '[یک]' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
 
     page = {"limit": "100"}
     scenarios = [
@@ -218,6 +227,24 @@ def pick_scenarios(warm_offset: int) -> list[Scenario]:
                 "search=<common first name>",
                 {**page, "search": name},
                 note="the most common customer first name",
+            )
+        )
+    if mobile_part:
+        scenarios.append(
+            Scenario(
+                "search_mobile",
+                "search=<4 digits of a mobile>",
+                {**page, "search": mobile_part},
+                note="four digits from the middle of the busiest customer's mobile number",
+            )
+        )
+    if arabic:
+        scenarios.append(
+            Scenario(
+                "search_arabic",
+                "search=<name in Arabic letters>",
+                {**page, "search": arabic.translate(str.maketrans("یک", "يك"))},
+                note="the most common last name with ی or ک, typed with Arabic ي and ك",
             )
         )
     scenarios += [

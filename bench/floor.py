@@ -28,6 +28,8 @@ from urllib.parse import urlencode
 import orjson
 import psycopg
 
+from bazaar.api.text import term_spellings
+
 ISO = """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"""
 
 
@@ -84,24 +86,15 @@ IMAGES_SQL = """
     WHERE im.id = ANY(%s) ORDER BY im.id, t.size, t.id
 """
 
-# The order search of SPEC §5 for one non-numeric term, written as the API's filter writes it
-# (UPPER(col::text) LIKE UPPER(pattern)) so that the same trigram indexes serve both.
-# The API's ORDER_TEXT_FIELDS (bazaar/orders/filters.py).
-ORDER_TEXT = [
-    "notes", "billing_first_name", "billing_last_name", "billing_mobile_number", "billing_email",
-    "shipping_first_name", "shipping_last_name", "shipping_mobile_number",
-]  # fmt: skip
-CUSTOMER_TEXT = ["first_name", "last_name", "email", "username", "mobile_number"]
-
-
-def _like(column: str) -> str:
-    return f"UPPER(({column})::text) LIKE UPPER(%(pattern)s)"
-
-
+# The order search of SPEC §5 and §16 for one term, as the API's filter writes it: the term is
+# folded by the project's one folding function (bazaar/api/text.py, pure Python, no Django
+# needed to call it) and looked for, in each of its spellings (two for a mobile number typed
+# +98…), in the folded `search_text` columns that the database keeps, through the same trigram
+# indexes; the customers and places it matches are looked up first, as the API does.
 SEARCH_SQL = " OR ".join(
     [
         "o.key LIKE %(prefix)s",
-        *(_like(f"o.{c}") for c in ORDER_TEXT),
+        "o.search_text LIKE ANY(%(patterns)s)",
         "o.customer_id = ANY(%(customers)s)",
         "o.billing_country_id = ANY(%(countries)s)",
         "o.billing_state_id = ANY(%(states)s)",
@@ -109,16 +102,20 @@ SEARCH_SQL = " OR ".join(
         "o.coupon_id = ANY(%(coupons)s)",  # SPEC §12: a coupon code by prefix
     ]
 )
-# The related rows a term matches, looked up first (as the API does): with their ids as arrays,
-# PostgreSQL combines one index scan per column instead of filtering every order.
+# An integer term is also an order id or a customer id (exactly).
+NUMBER_SQL = " OR o.id = %(number)s OR o.customer_id = %(number)s"
 SEARCH_LOOKUPS = {
     "customers": "SELECT coalesce(array_agg(u.id), '{}') FROM accounts_user u "
-    "WHERE NOT u.is_staff AND NOT u.is_superuser AND ("
-    + " OR ".join(_like(f"u.{c}") for c in CUSTOMER_TEXT)
-    + ")",
-    "countries": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_country WHERE {_like('name')}",
-    "states": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_state WHERE {_like('name')}",
-    "cities": f"SELECT coalesce(array_agg(id), '{{}}') FROM geo_city WHERE {_like('name')}",
+    "WHERE NOT u.is_staff AND NOT u.is_superuser AND u.search_text LIKE ANY(%(patterns)s)",
+    **{
+        kind: f"SELECT coalesce(array_agg(id), '{{}}') FROM {table} "
+        "WHERE search_text LIKE ANY(%(patterns)s)"
+        for kind, table in (
+            ("countries", "geo_country"),
+            ("states", "geo_state"),
+            ("cities", "geo_city"),
+        )
+    },
     # Only for a term that can begin a code (`code_prefix` is NULL otherwise), as the API does.
     "coupons": "SELECT coalesce(array_agg(id), '{}') FROM coupons_coupon "
     "WHERE code LIKE %(code_prefix)s",
@@ -176,13 +173,20 @@ def page_for(scenario: str, query: dict[str, str]) -> Page:
         end = datetime.combine(date.fromisoformat(query["created_to"]), dt_time(), UTC)
         where = f"{live} AND o.created_at >= %(start)s AND o.created_at < %(end)s"
         return Page(where, {"start": start, "end": end + timedelta(days=1)}, query)
-    if scenario == "search":
-        term = query["search"]
-        values = {"pattern": f"%{_escape_like(term)}%", "prefix": f"{_escape_like(term.lower())}%"}
-        code = term.translate(DIGITS).upper()
+    if scenario.startswith("search"):
+        spellings = term_spellings(query["search"])
+        values: dict[str, Any] = {
+            "patterns": [f"%{_escape_like(spelling)}%" for spelling in spellings],
+            "prefix": f"{_escape_like(spellings[0])}%",
+        }
+        where = SEARCH_SQL
+        if spellings[0].isdecimal() and int(spellings[0]) < 2**63:
+            where += NUMBER_SQL
+            values["number"] = int(spellings[0])
+        code = query["search"].translate(DIGITS).upper()
         code_like = code.isascii() and code.replace("-", "").replace("_", "").isalnum()
         values["code_prefix"] = f"{_escape_like(code)}%" if code_like else None
-        return Page(f"{live} AND ({SEARCH_SQL})", values, query, lookups=SEARCH_LOOKUPS)
+        return Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
     if scenario == "coupon":
         return Page(f"{live} AND o.coupon_id = %(c)s", {"c": int(query["coupon"])}, query)
     if scenario == "retrieve":

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bazaar.accounts.codes import ALL_CODES, code_name, codename
+from bazaar.api.text import search_text_field
 
 
 class User(AbstractUser):
@@ -12,6 +13,9 @@ class User(AbstractUser):
     mobile_number = models.CharField(
         verbose_name=_("mobile number"), max_length=11, unique=True, null=True, blank=True
     )
+    # What the customer and user searches read, folded (SPEC §16, bazaar.api.text): computed by
+    # the database on every write; trigram-indexed on PostgreSQL (accounts migration 0002).
+    search_text = search_text_field("username", "first_name", "last_name", "email", "mobile_number")
 
     objects = UserManager()
 

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django_filters import rest_framework as django_filters
@@ -5,6 +7,8 @@ from django_filters.filters import BaseCSVFilter
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
+
+from bazaar.api.text import Fold, search_terms, term_spellings
 
 # --- query parameters checked like body fields (SPEC §2) ----------------------------------------
 
@@ -130,16 +134,17 @@ class OrderingFilter(filters.OrderingFilter):
 class SearchFilter(filters.SearchFilter):
     """`search=a b`: every whitespace-separated term must match at least one field.
 
-    A view lists `search_fields` (case-insensitive contains) or defines `search_term_q(term) -> Q`
-    when some fields match differently (ids exactly, keys by prefix).
+    Text is compared folded (SPEC §16, `bazaar.api.text.fold`): a model with a `search_text`
+    column (its folded `search_fields`, kept by the database) is matched on that column alone;
+    any other is folded in the query. A term that is a mobile number in another §8 form also
+    matches its stored `09…` spelling. A view may instead define `search_term_q(term) -> Q` when
+    some fields match differently (ids exactly, keys by prefix).
     """
 
     max_terms = 10
 
     def get_search_terms(self, request) -> list[str]:
-        raw = request.query_params.get(self.search_param, "")
-        # NUL cannot be stored or compared by PostgreSQL; it never matches anything anyway.
-        return raw.replace("\x00", "").split()[: self.max_terms]
+        return search_terms(request.query_params.get(self.search_param, ""), self.max_terms)
 
     def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
         checked_query_params(request, view)
@@ -148,9 +153,48 @@ class SearchFilter(filters.SearchFilter):
         fields = list(getattr(view, "search_fields", None) or [])
         if not terms or (custom is None and not fields):
             return queryset
+        if custom is None:
+            queryset, custom = folded_search(queryset, fields)
         for term in terms:
-            queryset = queryset.filter(custom(term) if custom else icontains_any(fields, term))
+            queryset = queryset.filter(custom(term))
         return queryset
+
+
+def has_search_text(model) -> bool:
+    return any(f.name == "search_text" for f in model._meta.concrete_fields)
+
+
+def folded_search(queryset: QuerySet, fields: list[str]) -> tuple[QuerySet, Callable[[str], Q]]:
+    """The queryset and a `term -> Q` that matches the folded term in any of `fields`: through
+    the model's stored `search_text` for the fields it holds, and by folding in the query the
+    others (a code, a file name, a related name, the name of Django's own `Group`), which only
+    small reference tables have."""
+    model = queryset.model
+    stored = (
+        set(model._meta.get_field("search_text").expression.fields)
+        if has_search_text(model)
+        else set()
+    )
+    others = {f"_folded_{i}": Fold(f) for i, f in enumerate(fields) if f not in stored}
+    if others:
+        queryset = queryset.alias(**others)
+    columns = (["search_text"] if stored & set(fields) else []) + list(others)
+
+    def term_q(term: str) -> Q:
+        q = Q()
+        for column in columns:
+            q |= folded_match(column, term)
+        return q
+
+    return queryset, term_q
+
+
+def folded_match(column: str, term: str) -> Q:
+    """The term, folded, is contained in the folded `column` (or its mobile spelling is)."""
+    q = Q()
+    for spelling in term_spellings(term):
+        q |= Q(**{f"{column}__contains": spelling})
+    return q
 
 
 def icontains_any(fields: list[str], term: str) -> Q:

@@ -1,15 +1,20 @@
 """Reusable django-filter pieces for list endpoints (SPEC §2, §5): every bad value is a 400 that
-names its parameter; booleans take true/false/1/0 in any case; dates are read in TIME_ZONE."""
+names its parameter; booleans take true/false/1/0 in any case; dates are read in TIME_ZONE, in
+the Gregorian or the Jalali calendar (SPEC §16)."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import django_filters
+import jdatetime
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters.fields import BaseCSVField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+
+from bazaar.api.text import DIGITS
 
 MAX_ID = 2**63 - 1
 
@@ -105,8 +110,57 @@ def _start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+# --- dates: Gregorian or Jalali (SPEC §16) -------------------------------------------------------
+
+_ASCII_DIGITS = str.maketrans(DIGITS)
+_DATE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
+# Years read as Solar Hijri: no Gregorian date a shop records falls in them, and every Jalali
+# date a shop records does (1403 is 2024-2025).
+JALALI_YEARS = range(1200, 1600)
+DATE_HELP = (
+    "YYYY-MM-DD in the Gregorian calendar, or a Jalali (Solar Hijri) date such as 1403-09-10 or "
+    "1403/09/10 (a year from 1200 to 1599 is read as Jalali); Latin or Persian digits."
+)
+
+
+def parse_date(text: str) -> date:
+    """`2025-12-01`, `2025/12/01`, `1403-09-10`, `۱۴۰۳/۰۹/۱۰` (Jalali when the year is 1200-1599,
+    with the calendar's real leap years). ValueError for anything else, or a day that does not
+    exist (`1404-12-30`, `2025-02-29`)."""
+    match = _DATE.fullmatch(text.strip().translate(_ASCII_DIGITS))
+    if not match:
+        raise ValueError(f"not a date: {text!r}")
+    year, month, day = (int(part) for part in match.groups())
+    if year in JALALI_YEARS:
+        return jdatetime.date(year, month, day).togregorian()
+    return date(year, month, day)
+
+
+class CalendarDateField(forms.Field):
+    default_error_messages = {"invalid": f"Enter a valid date: {DATE_HELP}"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return parse_date(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": f"A day: {DATE_HELP}",
+        "pattern": r"^\s*[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}\s*$",
+        "example": "2025-12-27",
+    }
+)
 class DateInZoneFilter(django_filters.DateFilter):
-    """`created_date=2025-12-27`: that whole day in TIME_ZONE, as an index-friendly range."""
+    """`created_date=2025-12-27` (or `1404-10-06`): that whole day in TIME_ZONE, as an
+    index-friendly range."""
+
+    field_class = CalendarDateField
 
     def filter(self, qs: QuerySet, value: date | None) -> QuerySet:
         if value is None:
@@ -117,21 +171,23 @@ class DateInZoneFilter(django_filters.DateFilter):
 
 
 class MomentField(forms.Field):
-    """A date (`2025-12-27`) or an ISO datetime (`2025-12-27T18:17:09Z`, `...+03:30`, naive =
-    TIME_ZONE). Returns `(moment, date_only)`."""
+    """A date (`2025-12-27`, Jalali `1404-10-06` or `1404/10/06`, see `parse_date`) or an ISO
+    datetime (`2025-12-27T18:17:09Z`, `...+03:30`, naive = TIME_ZONE; its date part may be
+    Jalali too). Returns `(moment, date_only)`."""
 
     default_error_messages = {
-        "invalid": "Use a date (YYYY-MM-DD) or an ISO 8601 datetime (YYYY-MM-DDTHH:MM[:SS][Z])."
+        "invalid": f"Use a date or an ISO 8601 datetime (YYYY-MM-DDTHH:MM[:SS][Z]). {DATE_HELP}"
     }
 
     def to_python(self, value):
         if value in (None, ""):
             return None
-        text = str(value).strip()
+        text = str(value).strip().translate(_ASCII_DIGITS)
+        day, separator, clock = text.replace(" ", "T", 1).partition("T")
         try:
-            if len(text) == 10:
-                return _start_of_day(date.fromisoformat(text)), True
-            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+            if not separator:
+                return _start_of_day(parse_date(day)), True
+            moment = datetime.fromisoformat(f"{parse_date(day).isoformat()}T{clock}")
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if timezone.is_naive(moment):
@@ -141,8 +197,9 @@ class MomentField(forms.Field):
 
 @extend_schema_field(
     {
-        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
-        "description": "A date (YYYY-MM-DD) or an ISO 8601 datetime.",
+        "type": "string",
+        "description": "A date or an ISO 8601 datetime (2025-12-27T18:17:09Z). A date is "
+        + DATE_HELP,
         "example": "2025-12-27",
     }
 )

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.catalog.models import Product
 from bazaar.catalog.selectors import product_queryset
 from bazaar.catalog.services import product_slug_generate
@@ -23,7 +24,7 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(FoldedSearchMixin, admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ["id", "preview", "code", "title", "price", "is_active", "updated_at_local"]
     list_display_links = ["id", "preview", "code"]

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.text import search_text_field
 from bazaar.media.models import Image
 
 
@@ -22,6 +23,8 @@ class Product(models.Model):
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("code", "slug", "title")
 
     class Meta:
         verbose_name = _("product")

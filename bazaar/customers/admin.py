@@ -9,6 +9,7 @@ from bazaar.admin_dates import (
     JalaliDateFieldListFilter,
     date_column,
 )
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.customers.models import Customer
 
 
@@ -44,7 +45,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GregorianDateHierarchyMixin, admin.ModelAdmin):
+class CustomerAdmin(FoldedSearchMixin, GregorianDateHierarchyMixin, admin.ModelAdmin):
     """Customers only (the proxy's manager leaves staff out); staff are managed as users."""
 
     form = CustomerAdminForm

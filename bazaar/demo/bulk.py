@@ -112,6 +112,7 @@ def _columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
         and not f.primary_key
         and not f.null
         and f.db_default is models.NOT_PROVIDED
+        and not f.generated  # computed by the database (the folded search_text columns)
     ]
     if missing:
         raise ValueError(f"{model.__name__} rows need values for {missing}")

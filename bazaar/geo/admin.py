@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.geo.models import City, Country, State
 
 
@@ -13,7 +14,7 @@ class UpperCaseCodeForm(forms.ModelForm):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(FoldedSearchMixin, admin.ModelAdmin):
     form = UpperCaseCodeForm
     list_display = ["id", "name", "code"]
     list_display_links = ["id", "name"]
@@ -22,7 +23,7 @@ class CountryAdmin(admin.ModelAdmin):
 
 
 @admin.register(State)
-class StateAdmin(admin.ModelAdmin):
+class StateAdmin(FoldedSearchMixin, admin.ModelAdmin):
     form = UpperCaseCodeForm
     list_display = ["id", "name", "code", "country"]
     list_display_links = ["id", "name"]
@@ -33,7 +34,7 @@ class StateAdmin(admin.ModelAdmin):
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["id", "name", "state", "country"]
     list_display_links = ["id", "name"]
     list_filter = ["state__country", "state"]

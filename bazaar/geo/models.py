@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.text import search_text_field
+
 
 class Country(models.Model):
     name = models.CharField(verbose_name=_("name"), max_length=100)
@@ -10,6 +12,9 @@ class Country(models.Model):
         unique=True,
         help_text=_("ISO 3166-1 alpha-2, e.g. IR"),
     )
+    # The folded name (SPEC §16, bazaar.api.text), kept by the database on every write; what
+    # the order search matches. Codes are matched by the lists' search apart (bazaar.api.filters).
+    search_text = search_text_field("name")
 
     class Meta:
         verbose_name = _("country")
@@ -26,6 +31,7 @@ class State(models.Model):
     )
     name = models.CharField(verbose_name=_("name"), max_length=100)
     code = models.CharField(verbose_name=_("code"), max_length=10)
+    search_text = search_text_field("name")
 
     class Meta:
         verbose_name = _("state")
@@ -44,6 +50,7 @@ class City(models.Model):
         State, verbose_name=_("state"), on_delete=models.PROTECT, related_name="cities"
     )
     name = models.CharField(verbose_name=_("name"), max_length=100)
+    search_text = search_text_field("name")
 
     class Meta:
         verbose_name = _("city")

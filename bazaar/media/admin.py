@@ -14,6 +14,7 @@ from bazaar.admin_dates import (
     JalaliDateFieldListFilter,
     date_column,
 )
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.media.models import Image, Thumbnail
 from bazaar.media.selectors import image_queryset
 from bazaar.media.services import (
@@ -94,7 +95,7 @@ class ThumbnailInline(admin.TabularInline):
 
 
 @admin.register(Image)
-class ImageAdmin(GregorianDateHierarchyMixin, admin.ModelAdmin):
+class ImageAdmin(FoldedSearchMixin, GregorianDateHierarchyMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "preview",

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.text import search_text_field
+
 THUMBNAIL_BOXES: tuple[int, ...] = (64, 128, 512, 1080)
 
 
@@ -29,6 +31,8 @@ class Image(models.Model):
         verbose_name=_("content type"), max_length=50, default="image/jpeg"
     )
     created_at = models.DateTimeField(verbose_name=_("created at"))
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("name")
 
     class Meta:
         verbose_name = _("image")

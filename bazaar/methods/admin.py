@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.admin_search import FoldedSearchMixin
 from bazaar.media.admin import thumbnail_preview
 from bazaar.methods.models import PaymentMethod, ShippingMethod
 from bazaar.methods.selectors import payment_method_queryset, shipping_method_queryset
 
 
-class MethodAdmin(admin.ModelAdmin):
+class MethodAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["id", "preview", "name", "is_active"]
     list_display_links = ["id", "preview", "name"]
     list_filter = ["is_active"]

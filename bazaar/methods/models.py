@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bazaar.api.text import search_text_field
 from bazaar.media.models import Image
 
 
@@ -15,6 +16,8 @@ class Method(models.Model):
         related_name="+",
     )
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    # Folded for search (SPEC §16, bazaar.api.text); kept by the database on every write.
+    search_text = search_text_field("name")
 
     class Meta:
         abstract = True
@@ -54,6 +57,7 @@ class Branch(models.Model):
         verbose_name=_("mobile number"), max_length=11, blank=True, default=""
     )
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    search_text = search_text_field("name", "code", "address")
 
     class Meta:
         ordering = ["id"]

@@ -39,6 +39,7 @@ from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
 from bazaar.admin_forms import label_from_model
 from bazaar.api.errors import Conflict
 from bazaar.api.fields import MAX_MONEY
+from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
 from bazaar.orders import pricing
@@ -845,7 +846,7 @@ class OrderAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        for term in search_term.replace("\x00", "").split()[:10]:
+        for term in search_terms(search_term, max_terms=10):  # as the API splits them
             queryset = queryset.filter(order_search_q(term))
         return queryset, False  # subqueries, no joins: no duplicate rows
 

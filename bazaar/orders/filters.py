@@ -20,6 +20,7 @@ from bazaar.api.filtersets import (
     StrictBooleanField,
     StrictCSVField,
 )
+from bazaar.api.text import term_spellings
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.rules import normalize_code
 from bazaar.customers.models import Customer
@@ -61,6 +62,13 @@ def _icontains(fields: list[str], term: str) -> Q:
     return q
 
 
+def _contains_any(column: str, spellings: list[str]) -> Q:
+    q = Q()
+    for spelling in spellings:
+        q |= Q(**{f"{column}__contains": spelling})
+    return q
+
+
 # A term that matches more related rows than this (a very common name) is matched through a
 # subquery instead of a list of ids, so that a request never carries an unbounded list.
 RELATED_IDS_LIMIT = 5_000
@@ -82,20 +90,25 @@ def _related_match(column: str, matches: QuerySet) -> Q | None:
 
 
 def order_search_q(term: str) -> Q:
-    """One search term: id and customer id exactly (when an integer), key by prefix, and the
-    text fields by case-insensitive contains (the customer's, and the billing place names).
+    """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
+    prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
+    names, mobiles, e-mail), the customer's folded `search_text` and the billing place names.
+    A mobile number typed in another §8 form is also looked for as its stored `09…` spelling.
 
-    PostgreSQL answers it by combining one index scan per field (trigram indexes, see the
-    migrations) rather than scanning every order; see `_related_match` for the related rows."""
-    q = Q(key__startswith=term.lower()) | _icontains(ORDER_TEXT_FIELDS, term)
+    PostgreSQL answers it by combining one index scan per part (the trigram index of
+    `search_text`, see migration 0009) rather than scanning every order; the customer's text is
+    matched in the user table first (`_related_match`)."""
+    spellings = term_spellings(term)
+    folded = spellings[0]
+    q = Q(key__startswith=folded) | _contains_any("search_text", spellings)
     # isdecimal, not isdigit: "²" or "①" are digits that int() refuses (that was a 500).
-    if term.isdecimal() and int(term) <= MAX_ID:
-        q |= Q(id=int(term)) | Q(customer_id=int(term))
+    if folded.isdecimal() and int(folded) <= MAX_ID:
+        q |= Q(id=int(folded)) | Q(customer_id=int(folded))
     related = (
-        ("customer_id", Customer.objects.filter(_icontains(CUSTOMER_TEXT_FIELDS, term))),
-        ("billing_country_id", Country.objects.filter(name__icontains=term)),
-        ("billing_state_id", State.objects.filter(name__icontains=term)),
-        ("billing_city_id", City.objects.filter(name__icontains=term)),
+        ("customer_id", Customer.objects.filter(_contains_any("search_text", spellings))),
+        ("billing_country_id", Country.objects.filter(_contains_any("search_text", spellings))),
+        ("billing_state_id", State.objects.filter(_contains_any("search_text", spellings))),
+        ("billing_city_id", City.objects.filter(_contains_any("search_text", spellings))),
     )
     prefix = to_ascii_digits(term).upper()
     if prefix.isascii() and prefix.replace("-", "").replace("_", "").isalnum():

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bazaar.api.models import Timestamped
+from bazaar.api.text import search_text_field
 from bazaar.catalog.models import Product
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
@@ -169,6 +170,20 @@ class Order(Timestamped):
     )
     shipping_longitude = models.DecimalField(
         verbose_name=_("shipping longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    # The order's own searchable text, folded (SPEC §16, bazaar.api.text): computed by the
+    # database on every write path, trigram-indexed on PostgreSQL (migration 0009). The
+    # customer's text is matched in the much smaller user table (orders.filters).
+    search_text = search_text_field(
+        "notes",
+        "billing_first_name",
+        "billing_last_name",
+        "billing_mobile_number",
+        "billing_email",
+        "shipping_first_name",
+        "shipping_last_name",
+        "shipping_mobile_number",
     )
 
     # Totals of the order's rows, kept in the order row and rewritten by
