@@ -42,18 +42,6 @@ ORDERING_FIELDS = [
     "total",
 ]
 
-ORDER_TEXT_FIELDS = [
-    "notes",
-    "billing_first_name",
-    "billing_last_name",
-    "billing_mobile_number",
-    "billing_email",
-    "shipping_first_name",
-    "shipping_last_name",
-    "shipping_mobile_number",
-]
-CUSTOMER_TEXT_FIELDS = ["first_name", "last_name", "email", "username", "mobile_number"]
-
 
 def _icontains(fields: list[str], term: str) -> Q:
     q = Q()
