@@ -43,13 +43,6 @@ ORDERING_FIELDS = [
 ]
 
 
-def _icontains(fields: list[str], term: str) -> Q:
-    q = Q()
-    for field in fields:
-        q |= Q(**{f"{field}__icontains": term})
-    return q
-
-
 def _contains_any(column: str, spellings: list[str]) -> Q:
     q = Q()
     for spelling in spellings:
