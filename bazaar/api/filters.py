@@ -195,10 +195,3 @@ def folded_match(column: str, term: str) -> Q:
     for spelling in term_spellings(term):
         q |= Q(**{f"{column}__contains": spelling})
     return q
-
-
-def icontains_any(fields: list[str], term: str) -> Q:
-    q = Q()
-    for field in fields:
-        q |= Q(**{f"{field}__icontains": term})
-    return q
