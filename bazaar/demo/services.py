@@ -609,10 +609,14 @@ def _fast_bulk_writes() -> Iterator[None]:
 
 def _refresh_planner_statistics() -> None:
     """Bulk loads leave the query planner's statistics stale until autovacuum catches up; the
-    admin's row estimate and the list filters' plans need them now."""
+    admin's row estimate and the list filters' plans need them now. Outside a transaction it
+    vacuums as well: until the visibility map is set, counting the orders of a coupon (spread
+    over the whole table) reads a heap page per order instead of the index alone (412 ms
+    against 4 ms for 36,000 orders at a million)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tables = [m._meta.db_table for m in (Order, OrderItem, OrderPayment, User)]
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
+            tables = ", ".join(m._meta.db_table for m in (Order, OrderItem, OrderPayment, User))
+            vacuum = "" if connection.in_atomic_block else "VACUUM "
+            cursor.execute(f"{vacuum}ANALYZE {tables}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA optimize")

@@ -367,7 +367,11 @@ def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount:
     if form is None or any(name not in form.cleaned_data for name in MONEY_INPUTS):
         return subtotal - discount + (order.shipping_cost or 0)  # the form has its own errors
     probe = Order(
-        **{f.attname: getattr(stored or order, f.attname) for f in Order._meta.concrete_fields}
+        **{
+            f.attname: getattr(stored or order, f.attname)
+            for f in Order._meta.concrete_fields
+            if not f.generated  # search_text: the database's, unreadable on an unsaved order
+        }
     )
     for name in ("status", "customer_id", "shipping_cost"):
         setattr(probe, name, getattr(order, name))
