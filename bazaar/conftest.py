@@ -2,7 +2,7 @@
 the Authorization header, through the whole HTTP stack)."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
@@ -100,3 +100,12 @@ def customer_user(db) -> User:
     return User.objects.create_user(
         "09120000001", mobile_number="09120000001", password="pw-C-12345"
     )
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> "Iterator[str]":
+    """A real Redis database that only this test run uses (bazaar.api.tests.redis_db)."""
+    from bazaar.api.tests.redis_db import private_redis_db
+
+    with private_redis_db() as url:
+        yield url

@@ -18,6 +18,13 @@ from bazaar.api.text import DIGITS
 
 MAX_ID = 2**63 - 1
 
+# A day as the date filters read it (SPEC §16): YYYY-MM-DD or YYYY/MM/DD, in Latin, Persian or
+# Arabic-Indic digits, the month 1-12 and the day 1-31.
+_D = "[0-9۰-۹٠-٩]"
+_MONTH = "(?:[0۰٠]?[1-9۱-۹١-٩]|[1۱١][0-2۰-۲٠-٢])"
+_DAY = "(?:[0۰٠]?[1-9۱-۹١-٩]|[12۱۲١٢][0-9۰-۹٠-٩]|[3۳٣][01۰۱٠١])"
+DAY_PATTERN = rf"^\s*[1-9۱-۹١-٩]{_D}{{3}}[-/]{_MONTH}[-/]{_DAY}\s*$"
+
 
 class FilterSet(django_filters.FilterSet):
     """A FilterSet that, when bound, keeps only the filters whose parameter the request sends.
@@ -152,7 +159,9 @@ class CalendarDateField(forms.Field):
     {
         "type": "string",
         "description": f"A day: {DATE_HELP}",
-        "pattern": r"^\s*[0-9۰-۹٠-٩]{4}[-/][0-9۰-۹٠-٩]{1,2}[-/][0-9۰-۹٠-٩]{1,2}\s*$",
+        # Months 1-12 and days 1-31 in any of the three digit sets; which day a month has (and
+        # Jalali leap years) is the calendar's to say, and such a day is a 400 naming the filter.
+        "pattern": DAY_PATTERN,
         "example": "2025-12-27",
     }
 )

@@ -104,7 +104,7 @@ ID_FILTERS = frozenset(
     {
         "customer", "payment_method", "shipping_method", "pickup_branch", "image", "country",
         "state", "city", "billing_country", "billing_state", "billing_city", "shipping_country",
-        "shipping_state", "shipping_city", "product", "role", "roles",
+        "shipping_state", "shipping_city", "product", "role", "roles", "coupon",
     }
 )  # fmt: skip
 

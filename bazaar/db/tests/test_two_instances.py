@@ -29,7 +29,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 TOKEN_BUDGET = 6
 LOGIN_BUDGET = 3
-REDIS = "redis://127.0.0.1:6379/12"  # a database of its own, emptied before use
 
 
 def database_url() -> str:
@@ -45,40 +44,40 @@ class Instances:
     env: dict[str, str]
 
 
-def start_instances(tmp_path_factory, cache: str) -> Iterator[Instances]:
+def start_instances(tmp_path_factory, redis_url: str = "") -> Iterator[Instances]:
+    """Two servers sharing the test database, and the Redis database `redis_url` when given
+    (else their shared state is in the database cache)."""
     env = {
         "DATABASE_URL": database_url(),
-        "REDIS_URL": REDIS if cache == "redis" else "",
+        "REDIS_URL": redis_url,
         "TASKS_BACKEND": "database",
         "THROTTLE_TOKEN_RATE": f"{TOKEN_BUDGET}/hour",
         "THROTTLE_LOGIN_RATE": f"{LOGIN_BUDGET}/hour",
         "COMPACT_TALLIES_ONE_IN": "1",  # every status write enqueues a task
     }
-    if cache == "redis":
-        redis.Redis.from_url(REDIS).flushdb()
+    if redis_url:
+        redis.Redis.from_url(redis_url).flushdb()
     with ExitStack() as stack:
         a, b = (
             stack.enter_context(gunicorn(tmp_path_factory.mktemp(f"instance-{name}"), env))
             for name in "ab"
         )
         yield Instances(a, b, env)
-    if cache == "redis":
-        redis.Redis.from_url(REDIS).flushdb()
 
 
 @pytest.fixture(scope="module")
 def instances(django_db_setup, tmp_path_factory) -> Iterator[Instances]:
     """The default: shared state in the database cache."""
-    yield from start_instances(tmp_path_factory, "database")
+    yield from start_instances(tmp_path_factory)
 
 
 @pytest.fixture(scope="module", params=["database cache", "redis"])
-def either_cache(request, instances, tmp_path_factory) -> Iterator[Instances]:
+def either_cache(request, instances, tmp_path_factory, redis_url) -> Iterator[Instances]:
     """The tests of shared counters run with Redis (REDIS_URL) as well."""
     if request.param == "database cache":
         yield instances
     else:
-        yield from start_instances(tmp_path_factory, "redis")
+        yield from start_instances(tmp_path_factory, redis_url)
 
 
 def login(server: LiveServer, username: str, password: str) -> tuple[int, dict]:
@@ -114,7 +113,7 @@ def test_the_request_budget_of_a_token_is_shared_by_the_instances(either_cache):
 def forget_login_attempts(instances: Instances) -> None:
     """The login budget is per client address, and every test logs in from 127.0.0.1."""
     if instances.env["REDIS_URL"]:
-        redis.Redis.from_url(REDIS).flushdb()
+        redis.Redis.from_url(instances.env["REDIS_URL"]).flushdb()
     else:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM bazaar_cache")

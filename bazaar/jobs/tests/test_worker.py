@@ -103,15 +103,12 @@ def test_a_status_write_enqueues_the_tally_compaction_and_the_worker_runs_it(tmp
     assert Order.objects.count() == 3
 
 
-RQ_TEST_REDIS = "redis://127.0.0.1:6379/13"  # a database of its own, emptied by the test
-
-
-def rq_env(tmp_path: Path) -> dict[str, str]:
+def rq_env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
         "BAZAAR_DATA_DIR": str(tmp_path / "rq"),
-        "REDIS_URL": RQ_TEST_REDIS,
+        "REDIS_URL": redis_url,
         "TASKS_BACKEND": "rq",
     }
 
@@ -123,9 +120,9 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.
     )  # fmt: skip
 
 
-def test_with_redis_two_rq_workers_run_every_task_exactly_once(tmp_path):
+def test_with_redis_two_rq_workers_run_every_task_exactly_once(tmp_path, redis_url):
     """TASKS_BACKEND=rq (the default when REDIS_URL is set): the same tasks through RQ."""
-    env = rq_env(tmp_path)
+    env = rq_env(tmp_path, redis_url)
     log = tmp_path / "runs.txt"
     labels = [f"rq-{n}" for n in range(20)]
     flush = "import django_rq; django_rq.get_connection('default').flushdb()"
