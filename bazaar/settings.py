@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bazaar.methods",
     "bazaar.coupons",
     "bazaar.orders",
+    "bazaar.feed",
     "bazaar.demo",
     "bazaar.jobs",
 ]
@@ -231,6 +232,12 @@ TASKS = {
 }
 # One status write in this many enqueues the tally compaction (bazaar.jobs.tasks; 1: every one).
 COMPACT_TALLIES_ONE_IN = env_int("COMPACT_TALLIES_ONE_IN", 500)
+# The change feed (SPEC §15): a cursor is valid this many days (410 after); rows are kept a day
+# longer; one feed write in FEED_PURGE_ONE_IN enqueues the purge (bazaar.feed.tasks).
+FEED_CURSOR_MAX_AGE_DAYS = env_int("FEED_CURSOR_MAX_AGE_DAYS", 7)
+FEED_PURGE_ONE_IN = env_int("FEED_PURGE_ONE_IN", 1000)
+# The CSV export (SPEC §15) reads the orders in batches of this many.
+EXPORT_BATCH_SIZE = env_int("EXPORT_BATCH_SIZE", 1000)
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -583,7 +583,8 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
         "type": "integer",
         "enum": list(ALL_CODES),
         "description": "A permission code: the resource's block plus 1 create, 2 list, "
-        "3 retrieve, 4 update, 5 delete (GET /api/auth/permissions/ names each).",
+        "3 retrieve, 4 update, 5 delete, and 2206 exports orders (GET /api/auth/permissions/ "
+        "names each).",
     }
     for name in ("PermissionCode", "Me", "Role", "StaffUser"):
         for variant in (name, f"{name}Request", f"Patched{name}Request"):
