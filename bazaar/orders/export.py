@@ -19,13 +19,14 @@ from typing import Any
 import jdatetime
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from bazaar.db import routing
 from bazaar.orders import selectors
+from bazaar.orders.filters import ORDERING_FIELDS
 from bazaar.orders.models import Order
 from bazaar.orders.serializers import orders_data
 
@@ -52,6 +53,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NULLABLE_ORDERING = frozenset(
     {"customer__id", "customer__username", "customer__first_name", "customer__last_name"}
 )
+
+# The fields a keyset batch may order by: the list's ordering fields (and `pk`).
+EXPORT_ORDERING = frozenset({*ORDERING_FIELDS, "pk"})
 
 Shape = dict[str, Any]
 
@@ -312,9 +316,14 @@ def export_filename(now: datetime.datetime | None = None) -> str:
 
 
 def ordered_by_id(queryset: QuerySet[Order]) -> QuerySet[Order]:
-    """A queryset with the tie-break the list uses, for callers (the admin) whose ordering may
-    lack it."""
-    ordering = list(queryset.query.order_by or ())
-    if not any(str(term).lstrip("-") in {"id", "pk"} for term in ordering):
+    """The queryset in its own order by plain fields, ended by the id (the tie-break the list
+    uses), for a caller such as the admin whose ordering may be expressions or lack the id."""
+    ordering = []
+    for term in queryset.query.order_by or ("-created_at",):
+        if isinstance(term, OrderBy) and isinstance(term.expression, F):
+            term = ("-" if term.descending else "") + term.expression.name
+        if isinstance(term, str) and term.lstrip("-") in EXPORT_ORDERING:
+            ordering.append(term.replace("pk", "id"))
+    if not any(term.lstrip("-") in {"id", "pk"} for term in ordering):
         ordering.append("-id")
     return queryset.order_by(*ordering)

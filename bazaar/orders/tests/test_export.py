@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bazaar.customers.tests.factories import CustomerFactory
 from bazaar.orders import export
 from bazaar.orders.models import Order
 
@@ -171,12 +172,21 @@ def queries_of_export(client, **params) -> int:
     return len(queries), body
 
 
-@pytest.mark.parametrize("ordering", ["-created_at", "total,-customer__first_name", "id"])
+@pytest.mark.parametrize(
+    "ordering",
+    ["-created_at", "total,-customer__first_name", "customer__first_name,-total", "id"],
+)
 def test_queries_per_batch_are_fixed_and_keyset_batches_lose_nothing(
     admin_client, settings, memory_cache, ordering
 ):
     settings.EXPORT_BATCH_SIZE = 10
     bulk_orders(25)  # batches of 10, 10, 5
+    # Ties, NULLs (guest orders) and values mixed, so that every keyset branch is crossed.
+    customers = [CustomerFactory(first_name=name) for name in ("علی", "زهرا", "Ali")]
+    for order in Order.objects.order_by("id"):
+        order.total = order.pk % 4 * 1000
+        order.customer = customers[order.pk % 3] if order.pk % 4 else None
+        order.save(update_fields=["total", "customer"])
     few, body = queries_of_export(admin_client, ordering=ordering)
     ids = [int(row["id"]) for row in table(body)]
     assert len(ids) == len(set(ids)) == 25
@@ -223,3 +233,61 @@ def test_memory_stays_flat_over_20000_orders(admin_client, settings):
     assert rows == 20_001
     assert size > 3_000_000
     assert peak < 3_000_000, (peak, size)
+
+
+# --- the admin's action -------------------------------------------------------------------------
+
+
+def test_the_admin_exports_its_filtered_selection_the_same_way(admin_user, seeded):
+    from django.test import Client
+    from django.urls import reverse
+
+    hold = Order.objects.create(status="hold", notes="=HYPERLINK()")
+    Order.objects.create(status="new")
+    browser = Client()
+    browser.force_login(admin_user)
+    url = reverse("admin:orders_order_changelist") + "?status__exact=hold"
+    response = browser.post(
+        url, {"action": "export_csv", "select_across": "1", "_selected_action": [hold.pk]}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="orders-')
+    body = b"".join(response.streaming_content).decode("utf-8")
+    (row,) = table(body)
+    assert tuple(row) == export.ORDER_COLUMNS
+    assert row["id"] == str(hold.pk) and row["notes"] == "'=HYPERLINK()"
+    # Selected rows only, without "select all": the seeded order, named as the API names it.
+    response = browser.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "export_csv", "_selected_action": [seeded["id"]]},
+    )
+    (row,) = table(b"".join(response.streaming_content).decode("utf-8"))
+    assert row["customer_name"] == "بهروز قربانی" and row["tags"] == "vip|عمده"
+
+
+def test_the_admin_action_needs_code_2206(db):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+    from django.urls import reverse
+
+    from bazaar.accounts.models import User
+    from bazaar.accounts.permissions import user_set_direct_codes
+
+    clerk = User.objects.create_user("clerk", password="pw-Staff-123", is_staff=True)
+    user_set_direct_codes(user=clerk, codes=[2202, 2203, 2204])
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "change_order"])
+    )
+    order = Order.objects.create()
+    browser = Client()
+    browser.force_login(clerk)
+    url = reverse("admin:orders_order_changelist")
+    assert "export_csv" not in browser.get(url).content.decode()
+    response = browser.post(url, {"action": "export_csv", "_selected_action": [order.pk]})
+    assert not response.get("Content-Type", "").startswith("text/csv")
+    clerk.user_permissions.add(Permission.objects.get(codename="code_2206"))
+    browser.force_login(User.objects.get(pk=clerk.pk))  # permissions are cached per user object
+    assert "export_csv" in browser.get(url).content.decode()
+    response = browser.post(url, {"action": "export_csv", "_selected_action": [order.pk]})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
