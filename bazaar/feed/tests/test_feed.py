@@ -208,3 +208,14 @@ def test_cursors_are_opaque_tokens(admin_client):
     cursor = cursor_decode(feed(admin_client)["next_cursor"])
     assert cursor.change_id == OrderChange.objects.get().pk
     assert Order.objects.count() == 1
+
+
+def test_the_feed_reads_the_primary_and_the_export_may_read_a_replica():
+    from bazaar.db.middleware import may_read_from_replica
+    from bazaar.feed.views import OrderChangesViewSet
+    from bazaar.orders.views import OrderExportViewSet
+
+    feed_view = OrderChangesViewSet.as_view({"get": "list"})
+    assert not may_read_from_replica("GET", URL, feed_view)
+    export_view = OrderExportViewSet.as_view({"get": "list"})
+    assert may_read_from_replica("GET", "/api/orders/export/", export_view)
