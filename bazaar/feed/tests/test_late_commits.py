@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from bazaar.conftest import client_for
+from bazaar.feed.tests.settle import settle
 from bazaar.orders import services
 
 pytestmark = [
@@ -41,6 +42,7 @@ def hold_open_while(order_id: int, written: threading.Event, release: threading.
 
 def test_a_slow_transaction_committing_late_is_not_skipped(client):
     slow = client.post("/api/orders/", {}, format="json").json()["id"]
+    settle()
     start = client.get(URL).json()
     assert order_ids(start) == [slow]
     cursor = start["next_cursor"]
@@ -62,6 +64,7 @@ def test_a_slow_transaction_committing_late_is_not_skipped(client):
         release.set()
         t1.join(timeout=60)
 
+    settle()
     after = client.get(URL, {"cursor": cursor}).json()
     assert sorted(order_ids(after)) == sorted([slow, fast])
     (late,) = [change for change in after["results"] if change["order_id"] == slow]
@@ -80,6 +83,7 @@ def test_cursor_now_taken_while_a_transaction_is_open_still_sees_it(client):
         release.set()
         t1.join(timeout=60)
     # T1 was running when "now" was taken: its change commits after that moment, so it is seen.
+    settle()
     assert order_ids(client.get(URL, {"cursor": now}).json()) == [slow]
 
 
@@ -120,6 +124,7 @@ def test_many_interleaved_writers_lose_nothing(client):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    settle()
     done.set()
     read.join(timeout=120)
     assert seen == dict.fromkeys(ids, 6)
