@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 PO := bazaar/locale/fa/LC_MESSAGES/django.po
 MO := $(PO:.po=.mo)
 
-.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke bench-scaling \
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke bench-scaling bench-export \
 	fuzz lock clean messages
 
 install: $(STAMP) $(MO)
@@ -70,6 +70,9 @@ bench-smoke: install
 	BENCH_SIZES=200 BENCH_DURATION=2 BENCH_REQUESTS=20 BENCH_OUT=bench/results/smoke.md $(BIN)/python bench/run.py
 
 # Requests/s of the mix with 1, 2, 4 workers, with and without a replica (docs/scaling.md).
+bench-export: install
+	$(BIN)/python bench/export.py
+
 bench-scaling: install
 	$(BIN)/python bench/scaling.py
 
