@@ -246,8 +246,8 @@ def _get_or_404(queryset, pk):
 
 
 class CSVRenderer(BaseRenderer):
-    """Lets a client ask for `Accept: text/csv`; the export answers with its own streaming
-    response, so this only renders an error (as JSON text) for such a client."""
+    """Lets a client ask for `Accept: text/csv` (else a 406); the export answers with its own
+    streaming response, and its errors are JSON (`OrderExportViewSet.handle_exception`)."""
 
     media_type = "text/csv"
     format = "csv"
@@ -284,6 +284,14 @@ class OrderExportViewSet(OrderViewSet):
     pagination_class = None  # every row of the selection: no limit/offset
     extra_query_parameters = ("rows",)
     renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc):
+        # An error is `{"detail"|field: ...}` JSON, as the schema says, also for a client that
+        # asked for text/csv.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -120,6 +120,17 @@ def test_unknown_or_bad_parameters_are_400s(admin_client, params):
     assert set(response.json()) == set(params)
 
 
+def test_a_client_asking_for_csv_gets_it_and_its_errors_as_json(admin_client):
+    response = admin_client.get(URL, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith("\ufeffid,".encode())
+    for params in ({"staus": "x"}, {"staus": "x", "format": "csv"}):
+        response = admin_client.get(URL, params, HTTP_ACCEPT="text/csv")
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert "staus" in response.json()
+
+
 def test_rows_items_gives_one_row_per_item(admin_client, seeded, world):
     admin_client.post("/api/orders/", {}, format="json")  # no items: no row
     body, _ = download(admin_client, rows="items")
