@@ -142,6 +142,8 @@ POSITIVE_DATA_EXCLUDED: dict[str, str] = {
     "orders_list": "calendar rules of the date filters (a 31st of a 30-day month, Jalali leap "
     "years), the free-form ISO datetimes `*_from`/`*_to` take, and the coupon-code form of "
     "`coupon_code` (not yet a schema pattern)",
+    "orders_export_list": "the order list's parameters, with the same rules (see orders_list)",
+    "orders_changes_list": "a cursor is opaque: only the ones the feed issued are accepted",
     "images_create": "the file must be a decodable image",
 }
 for _prefix, _why in {

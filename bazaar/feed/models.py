@@ -4,6 +4,9 @@ PostgreSQL: `xid` is the writing transaction's id (`pg_current_xact_id()`), and 
 only rows whose transaction is older than every transaction still running, ordered by (xid, id):
 docs/decisions.md explains why a client following the cursor never skips a late commit.
 SQLite serialises writers, so ids commit in order and `xid` stays null there.
+
+The purge never deletes an order's last row, so the log always holds every order at least once:
+read from the start, the feed walks every order (SPEC: "omitted: from the first order").
 """
 
 from django.db import models
@@ -23,6 +26,8 @@ class OrderChange(models.Model):
         indexes = [
             models.Index(fields=["xid", "id"], name="feed_change_position_idx"),
             models.Index(fields=["changed_at"], name="feed_change_changed_at_idx"),
+            # The purge keeps each order's last row: "is there a later one?"
+            models.Index(fields=["order_id", "id"], name="feed_change_order_idx"),
         ]
         constraints = [
             # One row per order per transaction (PostgreSQL; null xids never collide).
@@ -31,19 +36,3 @@ class OrderChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}@{self.xid}:{self.pk}"
-
-
-class FeedPurge(models.Model):
-    """The highest feed position (xid, id) the purge has deleted (one row, id 1): a cursor below
-    it may have lost changes and is answered 410 rather than silently skipping them."""
-
-    xid = models.BigIntegerField(_("transaction id"), default=0)
-    change_id = models.BigIntegerField(_("change id"), default=0)
-    purged_at = models.DateTimeField(_("purged at"), null=True)
-
-    class Meta:
-        verbose_name = _("feed purge")
-        verbose_name_plural = _("feed purges")
-
-    def __str__(self) -> str:
-        return f"({self.xid}, {self.change_id})"

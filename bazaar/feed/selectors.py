@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Max, Q
 from django.db.models.expressions import RawSQL
 
-from bazaar.feed.models import FeedPurge, OrderChange
+from bazaar.feed.models import OrderChange
 from bazaar.orders import selectors as order_selectors
 from bazaar.orders.models import Order
 from bazaar.orders.serializers import orders_data
@@ -37,12 +37,6 @@ def feed_now_position() -> tuple[int, int]:
             return (cursor.fetchone()[0], 0)
     last = OrderChange.objects.aggregate(last=Max("id"))["last"]
     return (0, last or 0)
-
-
-def feed_purged_position() -> tuple[int, int]:
-    """The highest position the purge has deleted ((0, 0): none)."""
-    row = FeedPurge.objects.filter(pk=1).values_list("xid", "change_id").first()
-    return row or (0, 0)
 
 
 def feed_rows(*, after: tuple[int, int], limit: int) -> list[dict[str, Any]]:
