@@ -1,17 +1,20 @@
 """The staff admin for orders (SPEC §9): orders with their items and payments inline, under the
 same rules as the API.
 
-- Status moves go through `bazaar.orders.status` and are refused with the API's message.
-- Items can't change while the order is completed/refunded/deleted, payments while it is
-  deleted, and approving payments beyond the total is refused: the API's §5-§7 rules, checked in
-  the inline formsets so the admin shows them as form errors instead of failing on save.
-- Every check reads the order under the row lock the API's services take (the admin runs a save
-  in one transaction), and the stored totals are recomputed after the inlines are saved.
+- Every save writes through the API's services (`order_create`/`order_update`, `item_*`,
+  `payment_*`), in the admin's one transaction, with the staff user as the actor: the same row
+  lock, the same totals, the same rules and the same order events as an API write.
+- A refusal of a service (a status move, items locked on a completed order, payments locked, an
+  approval beyond the total, a §12 rule...) rolls the whole save back and comes back as the form
+  error of the field or inline row it is about (`OrderAdmin.changeform_view`).
 - Search and filters mean what the API's `search` and filters mean (`order_search_q`).
 - The list never counts a million rows per page (`EstimatedCountPaginator`).
 """
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +31,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
+from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from bazaar.accounts.validators import (
@@ -37,7 +41,6 @@ from bazaar.accounts.validators import (
 )
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
 from bazaar.admin_forms import label_from_model
-from bazaar.api.errors import Conflict
 from bazaar.api.fields import MAX_MONEY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
@@ -56,21 +59,21 @@ from bazaar.orders.serializers import (
 from bazaar.orders.services import (
     MAX_ORDER_AMOUNT,
     MONEY_INPUTS,
-    order_money_apply,
-    order_refresh_totals,
+    item_add,
+    item_delete,
+    item_update,
+    order_create,
     order_soft_delete,
     order_update,
-    product_image_snapshot,
-    product_snapshot,
+    payment_add,
+    payment_delete,
+    payment_update,
 )
 from bazaar.orders.status import (
     ITEMS_LOCKED,
-    PAYMENTS_LOCKED,
     Status,
     StatusError,
     allowed_next,
-    check_initial_status,
-    check_transition,
 )
 from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
@@ -177,14 +180,6 @@ def money(value: int | None) -> str:
 # --- the order form ------------------------------------------------------------------------------
 
 
-def _stored_order(order: Order) -> Order | None:
-    """The order as the database has it, locked until the admin's transaction ends: the same
-    row lock the API's writes take, so a check made here can't be raced past."""
-    if order.pk is None:
-        return None
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
 def _normalized(normalizer, value: str | None) -> str | None:
     return normalizer(value) if value else None
 
@@ -258,21 +253,6 @@ class OrderAdminForm(forms.ModelForm):
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
                 "statuses": pgettext("list separator", ", ").join(names) or "—"
             }
-
-    @cached_property
-    def stored(self) -> Order | None:
-        return _stored_order(self.instance)
-
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        try:
-            if self.stored is None:
-                check_initial_status(status)
-            else:
-                check_transition(self.stored.status, status)
-        except StatusError as exc:
-            raise ValidationError(str(exc), code="status") from None  # the API's message
-        return status
 
     def clean_billing_mobile_number(self) -> str | None:
         return _normalized(normalize_mobile, self.cleaned_data["billing_mobile_number"])
@@ -354,78 +334,170 @@ class OrderAdminForm(forms.ModelForm):
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
-        self.instance._admin_form = self  # the items' formset reports the §12 rules on fields
+        add_refusal_errors(self, getattr(self, "refusal", None), ORDER_TARGET)
         return data
 
 
-def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount: int) -> int:
-    """SPEC §12's rules for the coupon, discount and tax the admin form holds, judged on the
-    goods the items inline will make, through the very function the API's writes call
-    (services.order_money_apply) on a copy of the order, under the same locks. Returns the total
-    the order will have; a refusal is a form error on the field the API would name."""
-    form = getattr(order, "_admin_form", None)
-    if form is None or any(name not in form.cleaned_data for name in MONEY_INPUTS):
-        return subtotal - discount + (order.shipping_cost or 0)  # the form has its own errors
-    probe = Order(
-        **{
-            f.attname: getattr(stored or order, f.attname)
-            for f in Order._meta.concrete_fields
-            if not f.generated  # search_text: the database's, unreadable on an unsaved order
+# --- refusals of the services, shown as form errors ---------------------------------------------
+
+ORDER_TARGET = "order"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A service's refusal of an admin save: its messages by form field (None: the form's own),
+    and whose form they belong to: the order's, or row `index` of the items' or payments'
+    inline."""
+
+    target: str
+    index: int | None
+    messages: dict[str | None, list[str]]
+
+
+class AdminWriteRefused(Exception):
+    """Raised out of the admin's save transaction, so that everything the save wrote before the
+    refusal is rolled back with it (OrderAdmin.changeform_view)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+def _flat(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flat(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flat(value)]
+    return [str(detail)]
+
+
+def refusal_messages(exc: Exception) -> dict[str | None, list[str]]:
+    """A service's refusal (a DRF ValidationError or Conflict, a rule's error) as messages by
+    form field, None for those that are not one field's."""
+    if isinstance(exc, pricing.RuleError):
+        return {exc.field: [exc.message]}
+    if isinstance(exc, StatusError):
+        return {"status": [str(exc)]}
+    detail = exc.detail if isinstance(exc, APIException) else [str(exc)]
+    if isinstance(detail, dict):
+        return {
+            (None if field == "non_field_errors" else field): _flat(value)
+            for field, value in detail.items()
         }
-    )
-    for name in ("status", "customer_id", "shipping_cost"):
-        setattr(probe, name, getattr(order, name))
-    if stored is None:  # a new order takes its coupon, discount and tax only through the service
-        order_coupon_clear(probe)
-    probe.items_subtotal, probe.items_discount = subtotal, discount
+    return {None: _flat(detail)}
+
+
+REFUSALS = (APIException, pricing.RuleError, StatusError)
+
+
+@contextmanager
+def refused_as(target: str, index: int | None = None) -> Iterator[None]:
     try:
-        order_money_apply(
-            order=probe,
-            data={name: form.cleaned_data[name] for name in MONEY_INPUTS},
-            previous_status=stored.status if stored else None,
-            previous_customer_id=stored.customer_id if stored else None,
-        )
-    except Conflict as exc:
-        raise ValidationError(str(exc.detail)) from None
-    except APIValidationError as exc:
-        messages_by_field = {
-            field: [str(message) for message in found] for field, found in exc.detail.items()
-        }
-        for field, found in messages_by_field.items():
+        yield
+    except REFUSALS as exc:
+        raise AdminWriteRefused(Refusal(target, index, refusal_messages(exc))) from exc
+
+
+def add_refusal_errors(form_or_formset: Any, refusal: Refusal | None, target: str) -> None:
+    """Put a refusal of the previous attempt at this same POST on the form (or inline row) it
+    is about: a field's message on that field, the others where the admin lists form errors."""
+    if refusal is None or refusal.target != target:
+        return
+    if target == ORDER_TARGET:
+        form = form_or_formset
+        for field, found in refusal.messages.items():
             form.add_error(field if field in form.fields else None, found)
-        raise ValidationError(
-            [
-                f"{field}: {message}"
-                for field, found in messages_by_field.items()
-                for message in found
-            ]
-        ) from None
-    return probe.total
-
-
-def order_coupon_clear(order: Order) -> None:
-    order.coupon_id = order.coupon_code = order.coupon_kind = None
-    order.coupon_value = order.coupon_max_discount = None
-    order.coupon_min_subtotal = order.order_discount = 0
+        return
+    formset = form_or_formset
+    row = None
+    if refusal.index is not None and refusal.index < len(formset.forms):
+        row = formset.forms[refusal.index]
+        if formset._should_delete_form(row):
+            row = None  # a deleted row's own errors are not shown
+    loose: list[str] = []
+    for field, found in refusal.messages.items():
+        if row is not None and field in row.fields:
+            row.add_error(field, found)
+        else:
+            loose.extend(found)
+    if loose:
+        raise ValidationError(loose)
 
 
 # --- inlines -------------------------------------------------------------------------------------
 
 
-def _edited_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
-    """Forms that add, change or delete a row (blank extra forms and untouched rows are not)."""
-    return [f for f in formset.forms if f.has_changed() or formset._should_delete_form(f)]
+# --- the form's data, as the services take it -----------------------------------------------------
 
 
-def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
-    """Forms for the rows the order will have after the save."""
-    return [
-        f
-        for f in formset.forms
-        if f.cleaned_data
-        and not formset._should_delete_form(f)
-        and (f.instance.pk is not None or f.has_changed())
-    ]
+def order_form_data(form: OrderAdminForm) -> dict[str, Any]:
+    """Every order field of the form, not only the changed ones: clean() may have cleared some
+    (a pickup order's shipping address) that the user never touched. A write that changes
+    nothing records nothing (services.order_update)."""
+    concrete = {f.name for f in Order._meta.concrete_fields}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in concrete or name in MONEY_INPUTS
+    }
+
+
+def item_form_data(row: forms.ModelForm, *, new: bool = True) -> dict[str, Any]:
+    data = row.cleaned_data
+    fields = {
+        "unit_price": data["unit_price"],
+        "unit_discount": data["unit_discount"],
+        "quantity": data["quantity"],
+        "notes": data.get("notes") or "",
+    }
+    if new:  # the product and its options are chosen once, when the item is made (SPEC §6)
+        fields.update(product=data["product"], options=row.chosen_options)
+    return fields
+
+
+def payment_form_data(row: forms.ModelForm) -> dict[str, Any]:
+    data = row.cleaned_data
+    return {
+        "payment_method": data.get("payment_method"),
+        "amount": data["amount"],
+        "approved": bool(data.get("approved")),
+        "transaction_id": data.get("transaction_id") or "",
+        "notes": data.get("notes") or "",
+    }
+
+
+def _is_new_row(formset: BaseInlineFormSet, row: forms.ModelForm) -> bool:
+    return row.instance.pk is None and row.has_changed() and not formset._should_delete_form(row)
+
+
+def write_rows(
+    formset: BaseInlineFormSet,
+    *,
+    add: Callable[[forms.ModelForm], Any],
+    update: Callable[[int, forms.ModelForm], Any],
+    delete: Callable[[int], Any],
+) -> None:
+    """Write an inline's rows through the services, each refusal pinned to its row: the removed
+    and changed rows first, then the new ones (as a formset saves them, so a removal makes room
+    first). Sets what the admin's change message reads (new/changed/deleted_objects)."""
+    target = formset.target
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for index, row in enumerate(formset.forms):
+        pk = row.instance.pk
+        if pk is None:
+            continue
+        if formset._should_delete_form(row):
+            with refused_as(target, index):
+                delete(pk)
+            formset.deleted_objects.append(row.instance)
+        elif row.has_changed():
+            with refused_as(target, index):
+                saved = update(pk, row)
+            formset.changed_objects.append((saved, row.changed_data))
+    for index, row in enumerate(formset.forms):
+        if _is_new_row(formset, row):
+            with refused_as(target, index):
+                formset.new_objects.append(add(row))
 
 
 def chosen_options_text(item: OrderItem) -> str:
@@ -519,36 +591,20 @@ class OrderItemForm(forms.ModelForm):
         return data
 
 
-class OrderItemFormSet(BaseInlineFormSet):
+class RefusalFormSet(BaseInlineFormSet):
+    """An inline whose rows are written by the services (OrderAdmin.save_related); a refusal of
+    theirs comes back as this formset's errors when the page is shown again."""
+
+    refusal: "Refusal | None" = None
+    target = ""
+
     def clean(self) -> None:
         super().clean()
-        if any(self.errors):
-            return
-        order: Order = self.instance
-        stored = _stored_order(order)
-        if _edited_forms(self):
-            for status in (stored.status if stored else None, order.status):
-                if status in ITEMS_LOCKED:
-                    raise ValidationError(
-                        _(
-                            "Items cannot be added, changed or removed while the order is "
-                            "'%(status)s'."
-                        )
-                        % {"status": status}
-                    )
-        kept = [f.cleaned_data for f in _kept_forms(self)]
-        items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
-        items_subtotal = sum(d["unit_price"] * d["quantity"] for d in kept)
-        if items_subtotal + (order.shipping_cost or 0) > MAX_ORDER_AMOUNT:
-            raise ValidationError(
-                _("An order's total must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT}
-            )
-        # The payments inline, validated next, checks approvals against the total these items
-        # will make, not the stored one.
-        order._admin_items_total = items_total
-        order._admin_total = _check_money(
-            order, stored, subtotal=items_subtotal, discount=items_subtotal - items_total
-        )
+        add_refusal_errors(self, self.refusal, self.target)
+
+
+class OrderItemFormSet(RefusalFormSet):
+    target = "items"
 
 
 class OrderPaymentForm(forms.ModelForm):
@@ -565,41 +621,15 @@ class OrderPaymentForm(forms.ModelForm):
         label_from_model(self)
 
 
-class OrderPaymentFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        order: Order = self.instance
-        stored = _stored_order(order)
-        if not _edited_forms(self):
-            return  # like the API, a change elsewhere never fails on payments already approved
-        for status in (stored.status if stored else None, order.status):
-            if status in PAYMENTS_LOCKED:
-                raise ValidationError(
-                    _("Payments cannot be changed while the order is '%(status)s'.")
-                    % {"status": status}
-                )
-        items_total = getattr(
-            order, "_admin_items_total", order.items_subtotal - order.items_discount
-        )
-        total = getattr(order, "_admin_total", items_total + (order.shipping_cost or 0))
-        kept = _kept_forms(self)
-        approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
-        approved_before = stored.amount_paid if stored else 0
-        if approved > total and approved > approved_before:
-            settled = sum(
-                f.cleaned_data["amount"]
-                for f in kept
-                if f.cleaned_data.get("approved") and f.instance.pk and not f.has_changed()
-            )
-            raise ValidationError(
-                _(
-                    "Approved payments (%(approved)s) would take amount_paid above the order "
-                    "total (%(total)s): the outstanding amount is %(outstanding)s."
-                )
-                % {"approved": approved, "total": total, "outstanding": max(total - settled, 0)}
-            )
+class OrderPaymentFormSet(RefusalFormSet):
+    target = "payments"
+
+
+class RefusalInlineMixin:
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.refusal = getattr(request, "_order_refusal", None)  # a class made for this call
+        return formset
 
 
 class CompactInlineMixin:
@@ -616,7 +646,7 @@ class CompactInlineMixin:
         return formfield
 
 
-class OrderItemInline(CompactInlineMixin, admin.TabularInline):
+class OrderItemInline(RefusalInlineMixin, CompactInlineMixin, admin.TabularInline):
     model = OrderItem
     form = OrderItemForm
     formset = OrderItemFormSet
@@ -651,7 +681,7 @@ class OrderItemInline(CompactInlineMixin, admin.TabularInline):
         )
 
 
-class OrderPaymentInline(CompactInlineMixin, admin.TabularInline):
+class OrderPaymentInline(RefusalInlineMixin, CompactInlineMixin, admin.TabularInline):
     model = OrderPayment
     form = OrderPaymentForm
     formset = OrderPaymentFormSet
@@ -860,58 +890,106 @@ class OrderAdmin(admin.ModelAdmin):
         # Orders are never hard-deleted (SPEC §5); "Mark as deleted" moves them through the rules.
         return False
 
-    def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
-        if not change:
-            # Made plain: its coupon, discount and tax are applied in save_related, through the
-            # API's service, once its items exist (they are judged on the goods those make).
-            obj.source = OrderSource.ADMIN
-            order_coupon_clear(obj)
-            obj.tax_rate = pricing.TAX_RATE_ZERO
-            obj.save()
-            return
-        # A change is written in save_related, after the items and payments, in one call of the
-        # API's write path (one place for future hooks such as order events).
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except AdminWriteRefused as refused:
+            # The save's transaction is rolled back, every row it wrote with it. The same POST is
+            # validated again, and the forms report the refusal where it belongs (the refusal
+            # attributes of get_form/get_formset), so staff see the page with their input.
+            request._order_refusal = refused.refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
-        if formset.model is not OrderItem:
-            super().save_formset(request, form, formset, change)
-            return
-        items = formset.save(commit=False)
-        for item in formset.deleted_objects:
-            item.delete()
-        chosen = {id(form.instance): form.chosen_options for form in formset.forms}
-        for item in items:
-            if item.pk is None:  # the snapshot is taken once, when the item is made (SPEC §6)
-                options = chosen.get(id(item), [])
-                item.options = [value.pk for value in options]
-                item.product_data = product_snapshot(
-                    item.product,
-                    image=product_image_snapshot(item.product),
-                    options=options,
-                )
-            item.save()
-        formset.save_m2m()
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.refusal = getattr(request, "_order_refusal", None)  # a class made for this call
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
+        # Nothing here: the order is written in save_related, with its items and payments,
+        # through the API's services (one write path: the same lock, totals and events).
+        pass
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        order_refresh_totals(order=Order.objects.select_for_update().get(pk=form.instance.pk))
-        # The form and its inlines already ran the same checks under the same locks
-        # (_check_money), so this cannot refuse. Every field of the form is written, not only
-        # the changed ones: clean() may have cleared some (a pickup order's shipping address)
-        # that the user never touched.
-        data = {name: form.cleaned_data[name] for name in MONEY_INPUTS}
-        if change:
-            editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
-            editable -= set(MONEY_INPUTS)
-            data.update({name: getattr(form.instance, name) for name in editable})
-        order_update(order_id=form.instance.pk, data=data)
+        by_model = {formset.model: formset for formset in formsets}
+        items, payments = by_model[OrderItem], by_model[OrderPayment]
+        who = {"actor": request.user, "request_id": getattr(request, "request_id", None)}
+        data = order_form_data(form)
+        if not change:
+            self._create(form, items, payments, data, who)
+            return
+        order_id = form.instance.pk
+        # A move into a status that locks the items is written first, so that item edits in the
+        # same save are refused as the API refuses them after that move; otherwise the items
+        # first, as the coupon's minimum and the discount's maximum are judged on their goods.
+        locking = "status" in form.changed_data and data["status"] in ITEMS_LOCKED
+        if locking:
+            with refused_as(ORDER_TARGET):
+                order_update(order_id=order_id, data=data, **who)
+        write_rows(
+            items,
+            add=lambda row: item_add(order_id=order_id, data=item_form_data(row), **who),
+            update=lambda pk, row: item_update(
+                order_id=order_id, item_id=pk, data=item_form_data(row, new=False), **who
+            ),
+            delete=lambda pk: item_delete(order_id=order_id, item_id=pk, **who),
+        )
+        if not locking:
+            with refused_as(ORDER_TARGET):
+                order_update(order_id=order_id, data=data, **who)
+        # Last: approvals are judged on the total the items and the order's money make.
+        write_rows(
+            payments,
+            add=lambda row: payment_add(order_id=order_id, data=payment_form_data(row), **who),
+            update=lambda pk, row: payment_update(
+                order_id=order_id, payment_id=pk, data=payment_form_data(row), **who
+            ),
+            delete=lambda pk: payment_delete(order_id=order_id, payment_id=pk, **who),
+        )
+
+    def _create(self, form, items, payments, data: dict[str, Any], who: dict[str, Any]) -> None:
+        """One call of the API's create: the order with its inline items and payments."""
+        new_items = [(i, row) for i, row in enumerate(items.forms) if _is_new_row(items, row)]
+        new_payments = [
+            (i, row) for i, row in enumerate(payments.forms) if _is_new_row(payments, row)
+        ]
+        try:
+            order = order_create(
+                data={**data, "source": OrderSource.ADMIN},
+                items=[item_form_data(row) for _, row in new_items] or None,
+                payments=[payment_form_data(row) for _, row in new_payments] or None,
+                **who,
+            )
+        except APIValidationError as exc:
+            by_row = exc.detail.get("payments") if isinstance(exc.detail, dict) else None
+            if isinstance(by_row, list):  # the inline payments' errors, by position
+                position = next(i for i, errors in enumerate(by_row) if errors)
+                messages = refusal_messages(APIValidationError(by_row[position]))
+                raise AdminWriteRefused(
+                    Refusal("payments", new_payments[position][0], messages)
+                ) from exc
+            raise AdminWriteRefused(Refusal(ORDER_TARGET, None, refusal_messages(exc))) from exc
+        except REFUSALS as exc:
+            raise AdminWriteRefused(Refusal(ORDER_TARGET, None, refusal_messages(exc))) from exc
+        # The admin logs and redirects to the form's instance: make it the order just made.
+        form.instance.__dict__.update(order.__dict__)
+        items.new_objects, payments.new_objects = (
+            list(order.items.all()),
+            list(order.payments.all()),
+        )
+        for formset in (items, payments):
+            formset.changed_objects, formset.deleted_objects = [], []
 
     @admin.action(description=_("Mark selected orders as deleted"), permissions=["change"])
     def mark_deleted(self, request: HttpRequest, queryset: QuerySet) -> None:
         done, refused = 0, []
         for order_id in queryset.values_list("pk", flat=True):
             try:
-                order_soft_delete(order_id=order_id)
+                order_soft_delete(
+                    order_id=order_id,
+                    actor=request.user,
+                    request_id=getattr(request, "request_id", None),
+                )
                 done += 1
             except APIValidationError as exc:
                 refused.append(f"#{order_id}: {exc.detail['status'][0]}")
