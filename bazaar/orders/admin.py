@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from django import forms
@@ -41,23 +41,19 @@ from bazaar.accounts.validators import (
 )
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
 from bazaar.admin_forms import label_from_model
-from bazaar.api.fields import MAX_MONEY
+from bazaar.api.limits import MAX_MONEY, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
-from bazaar.orders import pricing
+from bazaar.orders import pricing, rules
 from bazaar.orders.filters import order_search_q
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
 from bazaar.orders.serializers import (
     MAX_NOTES,
-    MAX_PAYMENT,
-    MAX_QUANTITY,
     SHIPPING_ADDRESS_FIELDS,
     TEXT_FIELDS,
-    resolve_options,
 )
 from bazaar.orders.services import (
-    MAX_ORDER_AMOUNT,
     MONEY_INPUTS,
     item_add,
     item_delete,
@@ -300,37 +296,24 @@ class OrderAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """The API's cross-field rules (SPEC §5, §11), with its messages."""
         data = super().clean()
-        for prefix in ("billing", "shipping"):
-            country, state, city = (data.get(f"{prefix}_{n}") for n in ("country", "state", "city"))
-            if state is not None and country is not None and state.country_id != country.pk:
-                self.add_error(
-                    f"{prefix}_state",
-                    _("State %(state)s is not in country %(country)s.")
-                    % {"state": state.pk, "country": country.pk},
-                )
-            if city is not None and state is not None and city.state_id != state.pk:
-                self.add_error(
-                    f"{prefix}_city",
-                    _("City %(city)s is not in state %(state)s.")
-                    % {"city": city.pk, "state": state.pk},
-                )
-        for name, message in (
-            ("payment_method", _("Payment method %(id)s is inactive.")),
-            ("shipping_method", _("Shipping method %(id)s is inactive.")),
-            ("pickup_branch", _("Branch %(id)s is inactive.")),
-        ):
-            related = data.get(name)
-            if related is not None and name in self.changed_data and not related.is_active:
-                self.add_error(name, message % {"id": related.pk})
+        checks = [
+            partial(rules.check_active, name, data.get(name))
+            for name in ("payment_method", "shipping_method", "pickup_branch")
+            if name in self.changed_data  # an inactive method kept from before stays
+        ]
+        errors = rules.collect(checks)
+        # The form sends every field: only the shipping address fields staff changed are theirs.
+        for field, found in rules.place_and_delivery_errors(
+            data.get,
+            branch_given=True,
+            address_given=[name for name in SHIPPING_ADDRESS_FIELDS if name in self.changed_data],
+        ).items():
+            errors.setdefault(field, []).extend(found)
+        for field, found in errors.items():
+            self.add_error(field, found)
         if data.get("delivery_method") == DeliveryMethod.PICKUP:
-            if data.get("pickup_branch") is None:
-                self.add_error("pickup_branch", _("Required when delivery_method is pickup."))
             for name in SHIPPING_ADDRESS_FIELDS:
-                if data.get(name) not in (None, "") and name in self.changed_data:
-                    self.add_error(name, _("A pickup order takes no shipping address."))
                 data[name] = None
-        elif data.get("pickup_branch") is not None:
-            self.add_error("pickup_branch", _("Only for delivery_method pickup."))
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
@@ -568,26 +551,22 @@ class OrderItemForm(forms.ModelForm):
         if product is None or quantity is None:
             return data
         if self.instance.pk is None:
-            if not product.is_active:
-                self.add_error("product", _("Product %(id)s is inactive.") % {"id": product.pk})
-            try:
-                self.chosen_options = resolve_options(product, data.get("option_values") or [])
-            except APIValidationError as exc:
-                self.add_error("option_values", [str(m) for m in exc.detail["options"]])
-                return data
-        price = data.get("unit_price")
-        if price is None:  # as in the API: the catalog price with the chosen options' deltas
-            price = product.price + sum(value.price_delta for value in self.chosen_options)
-            data["unit_price"] = price
-        if (data.get("unit_discount") or 0) > price:
-            self.add_error(
-                "unit_discount", _("Must not exceed unit_price (%(price)s).") % {"price": price}
-            )
-        if price * quantity > MAX_ORDER_AMOUNT:
-            self.add_error(
-                "quantity",
-                _("unit_price × quantity must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT},
-            )
+            try:  # reported with the options' refusals, if any
+                rules.check_product_active(product)
+            except rules.OrderRuleError as exc:
+                self.add_error(exc.field, exc.messages)
+        try:  # the API's item rules (orders.rules), with its messages
+            if self.instance.pk is None:
+                self.chosen_options = rules.resolve_options(
+                    product, data.get("option_values") or []
+                )
+            price = data.get("unit_price")
+            if price is None:  # as in the API: the catalog price with the chosen options' deltas
+                price = data["unit_price"] = rules.catalog_unit_price(product, self.chosen_options)
+            rules.check_unit_discount(data.get("unit_discount") or 0, price)
+            rules.check_line_amount(price, quantity)
+        except rules.OrderRuleError as exc:
+            self.add_error("option_values" if exc.field == "options" else exc.field, exc.messages)
         return data
 
 

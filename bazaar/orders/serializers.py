@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,26 +19,25 @@ from bazaar.accounts.validators import (
     normalize_postal_code,
 )
 from bazaar.api.fields import MoneyField, StrictIntegerField
+from bazaar.api.limits import MAX_ID, MAX_ITEMS_PER_ORDER, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.relations import RelatedIdField
 from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
-from bazaar.catalog.models import Product, ProductOptionValue
+from bazaar.catalog.models import Product
 from bazaar.coupons.models import CouponKind
 from bazaar.coupons.serializers import CouponCodeField
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
 from bazaar.media.serializers import ImageSerializer, image_data, image_snapshot_data
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders import pricing
+from bazaar.orders import pricing, rules
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderSource
 from bazaar.orders.selectors import OrderRows, Row
-from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
+from bazaar.orders.services import rule_errors
 from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
 from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
 MAX_NOTES = 5_000
 MAX_EXTRA_BYTES = 64 * 1024
-MAX_QUANTITY = 100_000
-MAX_PAYMENT = 10**15
 
 ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "key", "status", "customer_data", "payment_method_data", "shipping_method_data",
@@ -450,16 +448,22 @@ class NormalizedCharField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+class ActiveRowField(RelatedIdField):
+    """The id of a row that must be active (methods, branches): rules.check_active, the rule the
+    admin's order form checks too."""
+
+    def to_internal_value(self, data):
+        row = super().to_internal_value(data)
+        try:
+            rules.check_active(self.field_name, row)
+        except rules.OrderRuleError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return row
+
+
 def active_row_field(model) -> RelatedIdField:
     """An optional id of a row that must be active (methods, branches)."""
-    label = str(model._meta.verbose_name).capitalize()
-    return RelatedIdField(
-        queryset=model.objects.all(),
-        usable=model.objects.filter(is_active=True),
-        unusable_message=f"{label} {{id}} is inactive.",
-        required=False,
-        allow_null=True,
-    )
+    return ActiveRowField(queryset=model.objects.all(), required=False, allow_null=True)
 
 
 def optional_text(max_length: int, **kwargs) -> serializers.CharField:
@@ -576,39 +580,6 @@ TEXT_FIELDS = (
 )  # fmt: skip
 
 
-def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptionValue]:
-    """The chosen option values of a product: at most one per group, every required group
-    chosen, values of this product only (SPEC §11). Raises a ValidationError on `options`."""
-    groups = list(product.options.prefetch_related("values"))
-    values = {value.pk: value for group in groups for value in group.values.all()}
-    errors: list[str] = []
-    chosen: list[ProductOptionValue] = []
-    for value_id in value_ids:
-        if value_id not in values:
-            errors.append(
-                gettext("Option value %(value)s is not an option of product %(product)s.")
-                % {"value": value_id, "product": product.pk}
-            )
-        else:
-            chosen.append(values[value_id])
-    per_group: dict[int, int] = {}
-    for value in chosen:
-        per_group[value.group_id] = per_group.get(value.group_id, 0) + 1
-    for group in groups:
-        if per_group.get(group.pk, 0) > 1:
-            errors.append(
-                gettext("Choose at most one value of '%(group)s'.") % {"group": group.name}
-            )
-        if group.required and not per_group.get(group.pk):
-            errors.append(
-                gettext("'%(group)s' is required: choose one of its values.")
-                % {"group": group.name}
-            )
-    if errors:
-        raise serializers.ValidationError({"options": errors})
-    return chosen
-
-
 class OrderItemWriteSerializer(Serializer):
     """An item: on /api/orders/{id}/items/ (SPEC §6) and inline in an order (SPEC §11)."""
 
@@ -620,14 +591,11 @@ class OrderItemWriteSerializer(Serializer):
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTES)
     options = serializers.ListField(
-        child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=50,
         help_text="Ids of the chosen option values: one per group, every required group.",
     )
-
-    def resolve_product(self, attrs) -> Product:
-        return attrs["product"]
 
     def validate(self, attrs):
         item: OrderItem | None = self.instance
@@ -640,28 +608,20 @@ class OrderItemWriteSerializer(Serializer):
             raise serializers.ValidationError(
                 {"options": ["An item's options cannot change; delete it and add a new item."]}
             )
-        if item is None:
-            if not product.is_active:
-                raise serializers.ValidationError(
-                    {"product": [f"Product {product.pk} is inactive."]}
-                )
-            chosen = resolve_options(product, attrs.get("options", []))
-            attrs["options"] = chosen
-            catalog_price = product.price + sum(value.price_delta for value in chosen)
-        else:
-            attrs.pop("options", None)
-            catalog_price = item.unit_price
-        unit_price = attrs.get("unit_price", catalog_price)
-        unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
-        quantity = attrs.get("quantity", item.quantity if item else 1)
-        if unit_discount > unit_price:
-            raise serializers.ValidationError(
-                {"unit_discount": [f"Must not exceed unit_price ({unit_price})."]}
-            )
-        if unit_price * quantity > MAX_ORDER_AMOUNT:
-            raise serializers.ValidationError(
-                {"quantity": [f"unit_price × quantity must not exceed {MAX_ORDER_AMOUNT}."]}
-            )
+        with rule_errors():  # the rules the admin's item form checks too (orders.rules)
+            if item is None:
+                rules.check_product_active(product)
+                chosen = rules.resolve_options(product, attrs.get("options", []))
+                attrs["options"] = chosen
+                catalog_price = rules.catalog_unit_price(product, chosen)
+            else:
+                attrs.pop("options", None)
+                catalog_price = item.unit_price
+            unit_price = attrs.get("unit_price", catalog_price)
+            unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
+            quantity = attrs.get("quantity", item.quantity if item else 1)
+            rules.check_unit_discount(unit_discount, unit_price)
+            rules.check_line_amount(unit_price, quantity)
         attrs.update(
             product=product, unit_price=unit_price, unit_discount=unit_discount, quantity=quantity
         )
@@ -826,26 +786,15 @@ class OrderWriteSerializer(Serializer):
             for billing, shipping in BILLING_TO_SHIPPING.items():
                 attrs[shipping] = current(billing)
 
-        errors: dict[str, list[str]] = {}
-        for prefix in ("billing", "shipping"):
-            country, state, city = (
-                current(f"{prefix}_{part}") for part in ("country", "state", "city")
-            )
-            if state is not None and country is not None and state.country_id != country.pk:
-                errors[f"{prefix}_state"] = [f"State {state.pk} is not in country {country.pk}."]
-            if city is not None and state is not None and city.state_id != state.pk:
-                errors[f"{prefix}_city"] = [f"City {city.pk} is not in state {state.pk}."]
-
-        delivery = current("delivery_method") or DeliveryMethod.SHIPPING
-        if delivery == DeliveryMethod.PICKUP:
-            if current("pickup_branch") is None:
-                errors["pickup_branch"] = ["Required when delivery_method is pickup."]
+        # The rules the admin's order form checks too (orders.rules), every refusal reported.
+        errors = rules.place_and_delivery_errors(
+            current,
+            branch_given="pickup_branch" in attrs,
+            address_given=[name for name in SHIPPING_ADDRESS_FIELDS if name in attrs],
+        )
+        if (current("delivery_method") or DeliveryMethod.SHIPPING) == DeliveryMethod.PICKUP:
             for name in SHIPPING_ADDRESS_FIELDS:
-                if attrs.get(name) is not None:
-                    errors[name] = ["A pickup order takes no shipping address."]
                 attrs[name] = None
-        elif attrs.get("pickup_branch") is not None:
-            errors["pickup_branch"] = ["Only for delivery_method pickup."]
         elif "delivery_method" in attrs:
             attrs["pickup_branch"] = None
         if errors:
