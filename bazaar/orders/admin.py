@@ -21,14 +21,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 from rest_framework.exceptions import APIException
@@ -39,15 +39,24 @@ from bazaar.accounts.validators import (
     normalize_national_code,
     normalize_postal_code,
 )
-from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
+from bazaar.admin_dates import JalaliDateFieldListFilter, date_column, date_text
 from bazaar.admin_forms import label_from_model
 from bazaar.api.limits import MAX_MONEY, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
 from bazaar.orders import pricing, rules
+from bazaar.orders.event_shapes import MAX_NOTE
 from bazaar.orders.filters import order_search_q
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
+from bazaar.orders.models import (
+    DeliveryMethod,
+    EventType,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderPayment,
+    OrderSource,
+)
 from bazaar.orders.serializers import (
     MAX_NOTES,
     SHIPPING_ADDRESS_FIELDS,
@@ -59,6 +68,7 @@ from bazaar.orders.services import (
     item_delete,
     item_update,
     order_create,
+    order_note_add,
     order_soft_delete,
     order_update,
     payment_add,
@@ -236,6 +246,16 @@ class OrderAdminForm(forms.ModelForm):
             ),
             str,
         )(),
+    )
+
+    # SPEC §13: a staff note on the order's timeline, recorded through services.order_note_add
+    # with the save (never an edit of the order itself: its version stays).
+    staff_note = forms.CharField(
+        label=_("add a note"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Added to the history above, with your name and the time."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -671,6 +691,107 @@ class OrderPaymentInline(RefusalInlineMixin, CompactInlineMixin, admin.TabularIn
     created_at_local = date_column("created_at", _("created at"))
 
 
+# --- the timeline (SPEC §13) ----------------------------------------------------------------------
+
+# The models whose fields an event's `changes` name: the order's, an item's, a payment's.
+CHANGE_MODELS = {"item": OrderItem, "payment": OrderPayment}
+
+
+def field_value_text(name: str, model: type, value: Any) -> str:
+    """A change's value as staff read it: a choice by its label, rows of an order by their ids."""
+    if name in ("items", "payments") and isinstance(value, list):
+        return value_text([f"#{pk}" for pk in value])
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except FieldDoesNotExist:
+        choices = {}
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    return value_text(value)
+
+
+def field_label(name: str, model: type) -> str:
+    """A change's field by its verbose name in the admin's language ("billing state")."""
+    special = {
+        "items": _("items"),
+        "payments": _("payments"),
+        "coupon_discount": _("coupon discount"),
+        "options": _("Options"),
+    }
+    if name in special:
+        return str(special[name])
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # an API name with no field of its own
+        return name
+
+
+def value_text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return pgettext("list separator", ", ").join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def changes_html(event: OrderEvent) -> str:
+    model = OrderItem if event.item_id else OrderPayment if event.payment_id else Order
+    lines = [
+        format_html(
+            "<li><b>{}</b>: {} → {}</li>",
+            field_label(name, model),
+            field_value_text(name, model, old),
+            field_value_text(name, model, new),
+        )
+        for name, (old, new) in (event.changes or {}).items()
+    ]
+    if event.note:
+        lines.append(format_html('<li class="note" dir="auto">{}</li>', event.note))
+    return format_html("<ul>{}</ul>", format_html_join("", "{}", ((line,) for line in lines)))
+
+
+def event_subject(event: OrderEvent) -> str:
+    if event.item_id:
+        return _("item #%(id)s") % {"id": event.item_id}
+    if event.payment_id:
+        return _("payment #%(id)s") % {"id": event.payment_id}
+    return ""
+
+
+def timeline_html(events: Any) -> str:
+    rows = [
+        (
+            date_text(event.at),
+            EventType(event.type).label,
+            event_subject(event),
+            event.actor.username if event.actor_id else _("the system"),
+            changes_html(event),
+        )
+        for event in events
+    ]
+    if not rows:
+        return str(_("No changes recorded yet."))
+    return format_html(
+        '<table class="order-timeline"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+        "</tr></thead><tbody>{}</tbody></table>",
+        _("when"),
+        _("event"),
+        _("by"),
+        _("changes"),
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+            rows,
+        ),
+    )
+
+
 # --- the order admin -----------------------------------------------------------------------------
 
 
@@ -734,6 +855,7 @@ class OrderAdmin(admin.ModelAdmin):
         "coupon_as_applied",
         "coupon_discount_amount",
         "tax_amount",
+        "timeline",
     )
     fieldsets = (
         (None, {"fields": ("key", "status", "source", "customer", "notes", "extra", "tags")}),
@@ -788,6 +910,7 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         (_("Dates"), {"fields": ("created_at_local", "updated_at_local")}),
+        (_("History"), {"fields": ("timeline", "staff_note")}),
     )
 
     class Media:
@@ -837,6 +960,13 @@ class OrderAdmin(admin.ModelAdmin):
         if terms.min_subtotal:
             parts.append(_("goods from %(amount)s") % {"amount": money(terms.min_subtotal)})
         return ", ".join(str(part) for part in parts)
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, order: Order) -> str:
+        """The order's events (SPEC §13), oldest first, read-only: one query."""
+        if order.pk is None:
+            return "—"
+        return timeline_html(OrderEvent.objects.filter(order_id=order.pk).select_related("actor"))
 
     @admin.display(description=_("amount paid"), ordering="amount_paid")
     def paid_amount(self, order: Order) -> str:
@@ -896,6 +1026,7 @@ class OrderAdmin(admin.ModelAdmin):
         data = order_form_data(form)
         if not change:
             self._create(form, items, payments, data, who)
+            self._note(form, who)
             return
         order_id = form.instance.pk
         # A move into a status that locks the items is written first, so that item edits in the
@@ -925,6 +1056,12 @@ class OrderAdmin(admin.ModelAdmin):
             ),
             delete=lambda pk: payment_delete(order_id=order_id, payment_id=pk, **who),
         )
+        self._note(form, who)
+
+    def _note(self, form, who: dict[str, Any]) -> None:
+        note = (form.cleaned_data.get("staff_note") or "").strip()
+        if note:
+            order_note_add(order_id=form.instance.pk, note=note, **who)
 
     def _create(self, form, items, payments, data: dict[str, Any], who: dict[str, Any]) -> None:
         """One call of the API's create: the order with its inline items and payments."""
