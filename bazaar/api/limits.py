@@ -13,3 +13,6 @@ MAX_ITEMS_PER_ORDER = 1_000
 # The largest id a row can have (a 64-bit signed primary key): larger ones are refused, not sent
 # to the database to overflow there.
 MAX_ID = 2**63 - 1
+# Text and JSON sizes of an order.
+MAX_NOTES = 5_000
+MAX_EXTRA_BYTES = 64 * 1024

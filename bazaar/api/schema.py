@@ -215,10 +215,10 @@ class RelatedIdFieldSchema(OpenApiSerializerFieldExtension):
 class CustomerReferenceFieldSchema(OpenApiSerializerFieldExtension):
     """An order's `customer`: an id (SPEC §5) or an inline customer object (SPEC §11)."""
 
-    target_class = "bazaar.orders.serializers.CustomerReferenceField"
+    target_class = "bazaar.orders.serializers.inputs.CustomerReferenceField"
 
     def map_serializer_field(self, auto_schema, direction):
-        from bazaar.orders.serializers import InlineCustomerSerializer
+        from bazaar.orders.serializers.inputs import InlineCustomerSerializer
 
         if direction == "response":
             return {"type": "integer"}
@@ -243,7 +243,7 @@ class PrimaryKeyRelatedFieldSchema(OpenApiSerializerFieldExtension):
 class NormalizedCharFieldSchema(OpenApiSerializerFieldExtension):
     """Mobile numbers, postal and national codes: every input form the server accepts."""
 
-    target_class = "bazaar.orders.serializers.NormalizedCharField"
+    target_class = "bazaar.orders.serializers.inputs.NormalizedCharField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
@@ -281,7 +281,7 @@ def _input_pattern_mobile_description() -> str:
 class CoordinateFieldSchema(OpenApiSerializerFieldExtension):
     """Latitude/longitude: JSON numbers (not DRF's decimal-as-string), within their range."""
 
-    target_class = "bazaar.orders.serializers.CoordinateField"
+    target_class = "bazaar.orders.serializers.inputs.CoordinateField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = {

@@ -41,7 +41,7 @@ from bazaar.accounts.validators import (
 )
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column, date_text
 from bazaar.admin_forms import label_from_model
-from bazaar.api.limits import MAX_MONEY, MAX_PAYMENT, MAX_QUANTITY
+from bazaar.api.limits import MAX_MONEY, MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
@@ -57,11 +57,7 @@ from bazaar.orders.models import (
     OrderPayment,
     OrderSource,
 )
-from bazaar.orders.serializers import (
-    MAX_NOTES,
-    SHIPPING_ADDRESS_FIELDS,
-    TEXT_FIELDS,
-)
+from bazaar.orders.serializers.inputs import SHIPPING_ADDRESS_FIELDS, TEXT_FIELDS
 from bazaar.orders.services import (
     MONEY_INPUTS,
     item_add,

@@ -73,12 +73,6 @@ def _payment_totals(order_id: int) -> dict[str, int]:
     return {"amount_paid": int(totals["amount_paid"])}
 
 
-def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
-    """The stored totals, recomputed from the item and payment rows (one query per relation:
-    summing both relations in one join would multiply the sums)."""
-    return {**_item_totals(order_id), **_payment_totals(order_id)}
-
-
 ITEM_TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount"]
 TOTAL_FIELDS = [*ITEM_TOTAL_FIELDS, "amount_paid"]
 

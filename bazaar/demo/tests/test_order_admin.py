@@ -16,8 +16,9 @@ from bazaar.customers.models import Customer
 from bazaar.methods.models import Branch
 from bazaar.orders.admin import EstimatedCountPaginator
 from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.services import order_refresh_totals, order_totals_from_rows
+from bazaar.orders.services import order_refresh_totals
 from bazaar.orders.status import Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from bazaar.catalog.models import Product
 from bazaar.demo.tests.test_order_admin import change_url, errors_in, form_data, make_order
 from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderSource
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = pytest.mark.django_db
 

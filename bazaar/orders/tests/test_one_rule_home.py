@@ -395,14 +395,14 @@ def test_admin_and_serializers_call_the_rules_not_copies():
     """The admin and the API's serializers and services name the rules' functions."""
     sources = {
         name: (PACKAGE / "orders" / name).read_text()
-        for name in ("admin.py", "serializers.py", "services.py")
+        for name in ("admin.py", "serializers/inputs.py", "services.py")
     }
     for function in (
         "check_product_active", "resolve_options", "catalog_unit_price", "check_unit_discount",
         "check_line_amount", "place_and_delivery_errors", "check_active",
     ):  # fmt: skip
         assert f"rules.{function}" in sources["admin.py"]
-        assert f"rules.{function}" in sources["serializers.py"]
+        assert f"rules.{function}" in sources["serializers/inputs.py"]
     for function in (
         "check_items_unlocked", "check_payments_unlocked", "check_order_amount", "check_approval",
     ):  # fmt: skip
