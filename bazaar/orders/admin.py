@@ -41,6 +41,7 @@ from bazaar.accounts.validators import (
 )
 from bazaar.admin_dates import JalaliDateFieldListFilter, date_column, date_text
 from bazaar.admin_forms import label_from_model
+from bazaar.api.errors import PreconditionFailed
 from bazaar.api.limits import MAX_MONEY, MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
@@ -78,6 +79,7 @@ from bazaar.orders.status import (
     allowed_next,
 )
 from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
+from bazaar.orders.versions import check_if_match, order_etag
 
 # --- the list ------------------------------------------------------------------------------------
 
@@ -254,10 +256,15 @@ class OrderAdminForm(forms.ModelForm):
         help_text=_("Added to the history above, with your name and the time."),
     )
 
+    # The version the page was read at (SPEC §13's If-Match, for the admin): a save over a newer
+    # version is refused instead of overwriting another's change with this page's old values.
+    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         label_from_model(self)
         if self.instance.pk is not None:
+            self.initial["seen_version"] = self.instance.version
             self.initial["tags"] = "\n".join(self.instance.tags or [])
             self.initial["tax_rate"] = pricing.tax_rate_text(self.instance.tax_rate)
         if self.instance.pk is not None and "status" in self.fields:
@@ -854,7 +861,20 @@ class OrderAdmin(admin.ModelAdmin):
         "timeline",
     )
     fieldsets = (
-        (None, {"fields": ("key", "status", "source", "customer", "notes", "extra", "tags")}),
+        (
+            None,
+            {
+                "fields": (
+                    ("key", "seen_version"),
+                    "status",
+                    "source",
+                    "customer",
+                    "notes",
+                    "extra",
+                    "tags",
+                )
+            },
+        ),
         (
             _("Coupon, discount and tax"),
             {
@@ -1025,6 +1045,23 @@ class OrderAdmin(admin.ModelAdmin):
             self._note(form, who)
             return
         order_id = form.instance.pk
+        seen = form.cleaned_data.get("seen_version")
+        if seen is not None:  # the first write compares it under the lock, as If-Match does
+            with refused_as(ORDER_TARGET):
+                locked = Order.objects.select_for_update().only("version").get(pk=order_id)
+                try:
+                    check_if_match(
+                        order_id=order_id,
+                        version=locked.version,
+                        if_match=order_etag(order_id, seen),
+                    )
+                except PreconditionFailed:
+                    raise APIValidationError(
+                        _(
+                            "Someone changed this order after you opened it. Reload the page to "
+                            "see their change, then make yours again."
+                        )
+                    ) from None
         # A move into a status that locks the items is written first, so that item edits in the
         # same save are refused as the API refuses them after that move; otherwise the items
         # first, as the coupon's minimum and the discount's maximum are judged on their goods.

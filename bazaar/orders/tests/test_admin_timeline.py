@@ -12,6 +12,7 @@ from django.utils import timezone
 from bazaar.catalog.models import Product
 from bazaar.demo.tests.test_admin_persian import visible_text
 from bazaar.demo.tests.test_order_admin import change_url, errors_in, form_data
+from bazaar.i18n import untranslated_in
 from bazaar.orders import services
 from bazaar.orders.models import EventType, Order, OrderEvent
 from bazaar.orders.status import Status
@@ -73,6 +74,7 @@ def test_the_timeline_speaks_persian_with_jalali_dates(browser, order):
     ):
         assert english not in text, english
     assert "مشتری تماس گرفت" in text
+    assert untranslated_in(text, "fa") == []  # nothing of the page left in English
 
 
 def test_the_timeline_is_one_query(django_assert_num_queries, order):

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from bazaar.catalog.models import Product
 from bazaar.demo.tests.test_order_admin import change_url, errors_in, form_data, make_order
+from bazaar.orders import services
 from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderSource
 from bazaar.orders.status import Status
 from bazaar.orders.tests.totals import order_totals_from_rows
@@ -157,3 +158,26 @@ def test_mark_deleted_records_the_staff_user(browser, admin_user, product):
     assert response.status_code == 302
     event = OrderEvent.objects.get(order=order)
     assert (event.type, event.actor_id) == (EventType.STATUS_CHANGED, admin_user.pk)
+
+
+def test_a_save_over_a_newer_version_is_refused_not_overwritten(browser, product):
+    """Two staff open the page; the first saves; the second's page is stale (SPEC §13's If-Match
+    for the admin): refused, nothing of it written, the first's change kept."""
+    order = make_order()
+    page = browser.get(change_url(order))
+    seen = page.context["adminform"].form.initial["seen_version"]
+    assert seen == order.version
+    services.order_update(order_id=order.pk, data={"notes": "the first"})
+
+    stale = browser.post(change_url(order), form_data(order, notes="the second", seen_version=seen))
+
+    assert errors_in(stale) == [
+        "Someone changed this order after you opened it. Reload the page to see their change, "
+        "then make yours again."
+    ]
+    assert Order.objects.get(pk=order.pk).notes == "the first"
+    fresh = browser.post(
+        change_url(order), form_data(order, notes="the second", seen_version=seen + 1)
+    )
+    assert fresh.status_code == 302, errors_in(fresh)
+    assert Order.objects.get(pk=order.pk).notes == "the second"
