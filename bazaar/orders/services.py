@@ -19,7 +19,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import ValidationError
+from django.utils.translation import gettext
+from rest_framework.exceptions import NotFound, ValidationError
 
 from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
@@ -481,7 +482,9 @@ def item_update(
 ) -> OrderItem:
     order = _lock_for_items(order_id, if_match)
     log = EventLog(order, actor=actor, request_id=request_id)
-    item = OrderItem.objects.get(pk=item_id, order_id=order.pk)
+    item = OrderItem.objects.filter(pk=item_id, order_id=order.pk).first()
+    if item is None:  # removed by a write that held the lock before this one
+        raise NotFound(gettext("Item %(id)s is not in this order.") % {"id": item_id})
     before = events.state(item, events.ITEM_FIELDS)
     data.pop("product", None)
     for name, value in data.items():
@@ -579,7 +582,9 @@ def payment_update(
 ) -> OrderPayment:
     order = _lock_for_payments(order_id, if_match)
     log = EventLog(order, actor=actor, request_id=request_id)
-    payment = OrderPayment.objects.get(pk=payment_id, order_id=order.pk)
+    payment = OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).first()
+    if payment is None:  # removed by a write that held the lock before this one
+        raise NotFound(gettext("Payment %(id)s is not in this order.") % {"id": payment_id})
     before = events.state(payment, events.PAYMENT_FIELDS)
     was_counted = payment.amount if payment.approved else 0
     for name, value in data.items():
