@@ -31,7 +31,7 @@ from standardwebhooks import Webhook as Signer
 from bazaar.api.errors import Conflict
 from bazaar.api.serializers import iso_utc
 from bazaar.orders.event_shapes import event_data, event_rows
-from bazaar.orders.models import Order, OrderEvent
+from bazaar.orders.models import EventType, Order, OrderEvent
 from bazaar.orders.selectors import order_get_rows
 from bazaar.orders.serializers import orders_data
 from bazaar.webhooks import types
@@ -157,6 +157,9 @@ def on_order_events(
     sender: Any, *, order: Order, events: list[OrderEvent], was_paid: bool, **kwargs: Any
 ) -> None:
     """The receiver of `order_events_recorded`, inside the write's transaction."""
+    # A new order was not paid before it existed (the log reads is_paid once the order is built).
+    if any(event.type == EventType.ORDER_CREATED for event in events):
+        was_paid = False
     planned = planned_messages(events, was_paid, order.is_paid)
     if not planned:
         return  # a staff note: no query at all
