@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from bazaar.accounts.codes import Block, PermissionCode
+from bazaar.api.filters import DjangoFilterBackend, OrderingFilter
 from bazaar.api.filtersets import FilterSet
 from bazaar.catalog.filters import StrictBooleanFilter
 from bazaar.webhooks import selectors, services
@@ -120,6 +121,7 @@ class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "retry": [PermissionCode.WEBHOOKS_UPDATE],
     }
     serializer_class = DeliverySerializer
+    filter_backends = (DjangoFilterBackend, OrderingFilter)  # no search: nothing to search in
     filterset_class = DeliveryFilterSet
     ordering_fields = ["id", "created_at", "next_attempt_at", "delivered_at"]
     ordering = ["-id"]

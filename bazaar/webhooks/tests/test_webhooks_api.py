@@ -211,3 +211,25 @@ def test_unknown_ids_are_404(admin_client):
         assert admin_client.get(f"{URL}{path}").status_code == 404
         assert admin_client.post(f"{URL}{path}ping/").status_code == 404
         assert admin_client.post(f"{URL}{path}rotate-secret/").status_code == 404
+
+
+def test_the_lists_cost_the_same_queries_for_1_and_20_rows(
+    admin_client, memory_cache, django_assert_num_queries
+):
+    body = create(admin_client)
+    admin_client.post(f"{URL}{body['id']}/ping/")
+    deliveries = f"{URL}{body['id']}/deliveries/"
+    admin_client.get(URL)
+    # the token (with its user), count, page
+    with django_assert_num_queries(3):
+        assert admin_client.get(URL).json()["count"] == 1
+    # the token (with its user), the webhook, count, page
+    with django_assert_num_queries(4):
+        assert admin_client.get(deliveries).json()["count"] == 1
+    for _ in range(19):
+        create(admin_client)
+        admin_client.post(f"{URL}{body['id']}/ping/")
+    with django_assert_num_queries(3):
+        assert len(admin_client.get(URL, {"limit": 50}).json()["results"]) == 20
+    with django_assert_num_queries(4):
+        assert len(admin_client.get(deliveries, {"limit": 50}).json()["results"]) == 20

@@ -3,6 +3,7 @@ real receiver: each message received exactly once however many workers run, one 
 order, and deliveries whose task was lost, or whose worker died mid-attempt, still go out."""
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bazaar.jobs.tests.test_worker import database_env, start_worker
+from bazaar.jobs.tests.test_worker import database_env, manage, rq_env, start_worker
 from bazaar.orders import services as orders
 from bazaar.webhooks import services
 from bazaar.webhooks.models import Delivery
@@ -111,3 +112,34 @@ def test_a_rolled_back_write_sends_nothing_through_the_worker(receiver, tmp_path
         update_then_fail(order.pk)
     run_burst(tmp_path, "worker")
     assert [json.loads(r.body)["type"] for r in receiver.received] == ["order.created"]
+
+
+def test_with_redis_two_rq_workers_deliver_each_message_exactly_once(loopback, tmp_path, redis_url):
+    """TASKS_BACKEND=rq: the writes enqueue on RQ (in another process, configured for it) and two
+    RQ workers share the deliveries with their sweeps."""
+    env = {
+        **rq_env(tmp_path, redis_url),
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+        "WEBHOOK_ALLOW_HTTP": "true",
+    }
+    flush = "import django_rq; django_rq.get_connection('default').flushdb()"
+    assert manage(env, "shell", "-c", flush).returncode == 0
+    with running_receiver(delay=0.02) as receiver:
+        services.webhook_create(data={"url": receiver.url, "events": ["*"]})
+        write = (
+            "from bazaar.orders import services\n"
+            "for n in range(6):\n"
+            "    order = services.order_create(data={})\n"
+            "    services.order_update(order_id=order.pk, data={'notes': str(n)})"
+        )
+        done = manage(env, "shell", "-c", write)
+        assert done.returncode == 0, done.stderr
+        expected = list(Delivery.objects.values_list("message_id", flat=True))
+        assert len(expected) == 12
+        workers = [start_worker(env, f"rq-{name}-{os.getpid()}", "--burst") for name in "ab"]
+        outputs = [worker.communicate(timeout=180)[0] for worker in workers]
+        assert [worker.returncode for worker in workers] == [0, 0], outputs
+        received = receiver.ids()
+    assert Counter(received) == Counter(expected)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert manage(env, "shell", "-c", flush).returncode == 0
