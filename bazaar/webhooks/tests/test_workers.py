@@ -143,3 +143,29 @@ def test_with_redis_two_rq_workers_deliver_each_message_exactly_once(loopback, t
     assert Counter(received) == Counter(expected)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
     assert manage(env, "shell", "-c", flush).returncode == 0
+
+
+def test_a_running_worker_sweeps_for_lost_deliveries_every_few_seconds(loopback, tmp_path):
+    with running_receiver() as receiver:
+        webhook = services.webhook_create(data={"url": receiver.url, "events": ["*"]})
+        env = {**worker_env(tmp_path, "sweeper"), "WEBHOOK_SWEEP_SECONDS": "0.5"}
+        worker = start_worker(env, "sweeper")
+        try:
+            time.sleep(2)  # started, its first sweep done: the queue is empty
+            # A delivery whose task never reached the queue (written, never enqueued):
+            lost = Delivery.objects.create(
+                webhook=webhook,
+                event_type="webhook.ping",
+                message_id=services.new_message_id(),
+                body='{"type": "webhook.ping"}',
+                next_attempt_at=timezone.now(),
+            )
+            deadline = time.monotonic() + 30
+            while not receiver.received and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            worker.terminate()
+            worker.communicate(timeout=30)
+        assert receiver.ids() == [lost.message_id]
+        lost.refresh_from_db()
+        assert lost.status == "delivered"
