@@ -16,6 +16,7 @@ API_APPS = [
     "feed",
     "orders",
     "coupons",
+    "webhooks",
 ]
 
 urlpatterns = [
