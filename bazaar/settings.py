@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bazaar.methods",
     "bazaar.coupons",
     "bazaar.orders",
+    "bazaar.fulfilment",
     "bazaar.demo",
     "bazaar.jobs",
 ]

@@ -35,6 +35,8 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    ORDER_SHIPMENTS = 2260
+    ORDER_REFUNDS = 2280
     COUPONS = 2300
 
 
@@ -55,6 +57,8 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDERS: gettext_noop("orders"),
     Block.ORDER_ITEMS: gettext_noop("order items"),
     Block.ORDER_PAYMENTS: gettext_noop("order payments"),
+    Block.ORDER_SHIPMENTS: gettext_noop("order shipments"),
+    Block.ORDER_REFUNDS: gettext_noop("order refunds"),
     Block.COUPONS: gettext_noop("coupons"),
 }
 
@@ -66,10 +70,20 @@ ACTION_NAMES: dict[Action, str] = {
     Action.DELETE: gettext_noop("Delete %(resource)s"),
 }
 
+# The actions of a block that has fewer than all five: refunds are never edited or deleted
+# (SPEC §3, §14), so 2284 and 2285 do not exist.
+BLOCK_ACTIONS: dict[Block, tuple[Action, ...]] = {
+    Block.ORDER_REFUNDS: (Action.CREATE, Action.LIST, Action.RETRIEVE),
+}
+
 # PermissionCode.ORDERS_CREATE == 2201, PermissionCode.ORDER_ITEMS_LIST == 2222, ...
 PermissionCode = IntEnum(
     "PermissionCode",
-    {f"{block.name}_{action.name}": block + action for block in Block for action in Action},
+    {
+        f"{block.name}_{action.name}": block + action
+        for block in Block
+        for action in BLOCK_ACTIONS.get(block, tuple(Action))
+    },
 )
 
 

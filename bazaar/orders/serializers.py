@@ -26,11 +26,12 @@ from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.coupons.models import CouponKind
 from bazaar.coupons.serializers import CouponCodeField
 from bazaar.customers.models import Customer
+from bazaar.fulfilment.models import ShipmentStatus
 from bazaar.geo.models import City, Country, State
 from bazaar.media.serializers import ImageSerializer, image_data, image_snapshot_data
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 from bazaar.orders import pricing
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderSource
+from bazaar.orders.models import DeliveryMethod, FulfilmentStatus, Order, OrderItem, OrderSource
 from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
 from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
@@ -58,15 +59,24 @@ ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     "currency", "discounts", "tags", "source",
     # SPEC §13
     "version", "allowed_next_statuses",
+    # SPEC §14
+    "fulfilment_status", "amount_refunded", "net_paid", "shipments", "refunds",
 )  # fmt: skip
 ITEM_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "product", "product_title", "product_name", "product_data", "unit_price",
     "unit_discount", "quantity", "notes", "subtotal", "discount", "total", "created_at",
-    "updated_at", "options",
+    "updated_at", "options", "quantity_shipped", "quantity_returned",
 )  # fmt: skip
 PAYMENT_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "payment_method_data", "approved", "amount", "transaction_id", "notes", "created_at",
     "updated_at",
+)  # fmt: skip
+SHIPMENT_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "status", "shipping_method", "shipping_method_data", "tracking_number", "tracking_url",
+    "items", "notes", "shipped_at", "delivered_at", "created_at", "updated_at",
+)  # fmt: skip
+REFUND_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "payment", "amount", "reason", "items", "actor", "created_at",
 )  # fmt: skip
 
 
@@ -151,6 +161,8 @@ def item_data(item: Row, request, urls: dict[str, str] | None = None) -> dict[st
         "created_at": item["created"],
         "updated_at": item["updated"],
         "options": item["options"],
+        "quantity_shipped": item["quantity_shipped"],
+        "quantity_returned": item["quantity_returned"],
     }
 
 
@@ -171,8 +183,45 @@ def payment_data(payment: Row, shapes: NestedShapes) -> dict[str, Any]:
     }
 
 
+def shipment_data(shipment: Row, shapes: NestedShapes) -> dict[str, Any]:
+    """A shipment's shape (SPEC §14), from a row of `selectors.shipment_rows`."""
+    return {
+        "id": shipment["id"],
+        "status": shipment["status"],
+        "shipping_method": shipment["shipping_method_id"],
+        "shipping_method_data": shapes.method("shipping_method", shipment),
+        "tracking_number": shipment["tracking_number"],
+        "tracking_url": shipment["tracking_url"],
+        "items": shipment["lines"],
+        "notes": shipment["notes"],
+        "shipped_at": shipment["shipped"],
+        "delivered_at": shipment["delivered"],
+        "created_at": shipment["created"],
+        "updated_at": shipment["updated"],
+    }
+
+
+def refund_data(refund: Row) -> dict[str, Any]:
+    """A refund's shape (SPEC §14), from a row of `selectors.refund_rows`."""
+    actor = refund["actor_id"]
+    return {
+        "id": refund["id"],
+        "payment": refund["payment_id"],
+        "amount": refund["amount"],
+        "reason": refund["reason"],
+        "items": refund["lines"],
+        "actor": None if actor is None else {"id": actor, "username": refund["actor__username"]},
+        "created_at": refund["created"],
+    }
+
+
 def order_data(
-    order: Row, items: list[Row], payments: list[Row], shapes: NestedShapes
+    order: Row,
+    items: list[Row],
+    payments: list[Row],
+    shapes: NestedShapes,
+    shipments: list[Row],
+    refunds: list[Row],
 ) -> dict[str, Any]:
     """The order shape of SPEC §5. Totals come from the order row (kept by the services)."""
     items_subtotal, items_discount = order["items_subtotal"], order["items_discount"]
@@ -245,6 +294,11 @@ def order_data(
         "source": order["source"],
         "version": order["version"],
         "allowed_next_statuses": allowed_next(order["status"]),
+        "fulfilment_status": order["fulfilment_status"],
+        "amount_refunded": order["amount_refunded"],
+        "net_paid": order["amount_paid"] - order["amount_refunded"],
+        "shipments": [shipment_data(shipment, shapes) for shipment in shipments],
+        "refunds": [refund_data(refund) for refund in refunds],
     }
 
 
@@ -270,6 +324,8 @@ def orders_data(rows: OrderRows, request) -> list[dict[str, Any]]:
             rows.items.get(order["id"], no_rows),
             rows.payments.get(order["id"], no_rows),
             shapes,
+            rows.shipments.get(order["id"], no_rows),
+            rows.refunds.get(order["id"], no_rows),
         )
         for order in rows.orders
     ]
@@ -349,6 +405,10 @@ class OrderItemSerializer(Serializer):
     options = serializers.ListField(
         child=serializers.IntegerField(), help_text="Ids of the chosen option values."
     )
+    quantity_shipped = serializers.IntegerField(
+        help_text="In shipments that are shipped or delivered."
+    )
+    quantity_returned = serializers.IntegerField(help_text="Returned over all refunds.")
 
 
 class OrderPaymentSerializer(Serializer):
@@ -360,6 +420,41 @@ class OrderPaymentSerializer(Serializer):
     notes = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class FulfilmentLineSerializer(Serializer):
+    item = serializers.IntegerField(help_text="An item of this order.")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ShipmentSerializer(Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    shipping_method = serializers.IntegerField(allow_null=True)
+    shipping_method_data = MethodDataSerializer(allow_null=True)
+    tracking_number = serializers.CharField(allow_null=True)
+    tracking_url = serializers.CharField(allow_null=True)
+    items = FulfilmentLineSerializer(many=True)
+    notes = serializers.CharField(allow_blank=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class RefundActorSerializer(Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RefundSerializer(Serializer):
+    id = serializers.IntegerField()
+    payment = serializers.IntegerField(help_text="The approved payment refunded.")
+    amount = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True)
+    items = FulfilmentLineSerializer(many=True, help_text="The returned quantities.")
+    actor = RefundActorSerializer(allow_null=True, help_text="Who made the refund.")
+    created_at = serializers.DateTimeField()
 
 
 class OrderSerializer(Serializer):
@@ -430,6 +525,11 @@ class OrderSerializer(Serializer):
         child=serializers.ChoiceField(choices=Status.choices),
         help_text="The statuses this order may move to from its current one.",
     )
+    fulfilment_status = serializers.ChoiceField(choices=FulfilmentStatus.choices)
+    amount_refunded = serializers.IntegerField(help_text="The sum of the refunds.")
+    net_paid = serializers.IntegerField(help_text="amount_paid − amount_refunded.")
+    shipments = ShipmentSerializer(many=True)
+    refunds = RefundSerializer(many=True)
 
 
 # --- input ------------------------------------------------------------------------------------
