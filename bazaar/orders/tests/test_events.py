@@ -374,3 +374,19 @@ def test_event_types_listed_in_the_schema(admin_client):
             ]
         ]["enum"]
     )
+
+
+def test_a_replayed_write_records_no_second_event(admin_client):
+    order = new_order(admin_client)
+    url = f"/api/orders/{order['id']}/"
+    for _ in range(2):
+        response = admin_client.patch(
+            url, {"notes": "once"}, format="json", HTTP_IDEMPOTENCY_KEY="note-once"
+        )
+        assert response.status_code == 200
+    assert response["Idempotent-Replayed"] == "true"
+    assert response["ETag"] == f'"{order["id"]}-2"'
+    assert [e["type"] for e in events_of(admin_client, order["id"])] == [
+        "order_created",
+        "order_updated",
+    ]
