@@ -333,7 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     # The order statuses are one choice set wherever they appear (`status`,
     # `allowed_next_statuses`): one component.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "bazaar.orders.status.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "bazaar.orders.status.Status",
+        "ShipmentStatusEnum": "bazaar.fulfilment.models.ShipmentStatus",
+        "FulfilmentStatusEnum": "bazaar.orders.models.FulfilmentStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",

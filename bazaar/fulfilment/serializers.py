@@ -4,6 +4,7 @@ order shape and live with it (`bazaar.orders.serializers.shipment_data` / `refun
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
+from bazaar.accounts.validators import to_ascii_digits
 from bazaar.api.fields import MoneyField, StrictIntegerField
 from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
 from bazaar.fulfilment.models import ShipmentStatus
@@ -69,7 +70,8 @@ class ShipmentWriteSerializer(Serializer):
     )
 
     def validate_tracking_number(self, value: str | None) -> str | None:
-        return value.strip() or None if value else None
+        # Latin digits, as SPEC §8 stores numbers, so the list's filter and search find it.
+        return to_ascii_digits(value.strip()) or None if value else None
 
 
 class RefundWriteSerializer(Serializer):

@@ -302,3 +302,44 @@ def test_unknown_query_parameters_and_ids(admin_client, make_order):
     assert admin_client.get(f"/api/orders/{oid}/shipments/abc/").status_code == 404
     assert admin_client.get("/api/orders/999999/shipments/").status_code == 404
     assert admin_client.get(f"/api/orders/{oid}/shipments/99999999999999999999/").status_code == 404
+
+
+def test_list_filters_and_search_on_tracking_numbers(admin_client, make_order):
+    shipped = make_order()
+    partial = make_order()
+    plain = make_order()
+    ship(admin_client, shipped["id"], {"status": "shipped", "tracking_number": "RR۱۲۳IR"})
+    ship(
+        admin_client,
+        partial["id"],
+        {"status": "shipped", "items": [{"item": partial["items"][0]["id"], "quantity": 1}]},
+    )
+
+    def listed(query: str) -> list[int]:
+        answer = admin_client.get(f"/api/orders/?{query}")
+        assert answer.status_code == 200, answer.json()
+        return sorted(o["id"] for o in answer.json()["results"])
+
+    assert listed("fulfilment_status=shipped") == [shipped["id"]]
+    assert listed("fulfilment_status=partially_shipped") == [partial["id"]]
+    assert listed("fulfilment_status=unfulfilled") == [plain["id"]]
+    assert listed("tracking_number=rr123ir") == [shipped["id"]]
+    assert listed("tracking_number=RR123") == []
+    assert listed("search=RR123IR") == [shipped["id"]]
+    assert listed("search=rr۱۲۳ir") == [shipped["id"]]
+    for bad in ("fulfilment_status=sent", "tracking_number=" + "x" * 101):
+        assert admin_client.get(f"/api/orders/?{bad}").status_code == 400
+
+
+def test_the_tracking_url_template_of_shipping_methods(admin_client):
+    url = "/api/shipping-methods/"
+    good = admin_client.post(
+        url, {"name": "Tipax", "tracking_url_template": "http://t.example.com/{tracking_number}"}
+    )
+    assert good.status_code == 201
+    assert good.json()["tracking_url_template"] == "http://t.example.com/{tracking_number}"
+    for template in ("https://t.example.com/", "ftp://t.example.com/{tracking_number}", "x"):
+        bad = admin_client.post(url, {"name": "Bad", "tracking_url_template": template})
+        assert bad.status_code == 400 and "tracking_url_template" in bad.json()
+    cleared = admin_client.patch(f"{url}{good.json()['id']}/", {"tracking_url_template": ""})
+    assert cleared.json()["tracking_url_template"] is None
