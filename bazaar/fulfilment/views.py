@@ -2,7 +2,7 @@
 order's items and payments are (bazaar.orders.views.OrderChildViewSet): writes go through the
 services with the acting user, request id and `If-Match`, and answer with the whole order."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
@@ -22,17 +22,6 @@ from bazaar.orders.serializers import (
 )
 from bazaar.orders.views import OrderChildViewSet
 
-SHIPMENT_EXAMPLE = OpenApiExample(
-    "Ship everything not yet shipped, tracked",
-    request_only=True,
-    value={"status": "shipped", "tracking_number": "RR123456789IR"},
-)
-REFUND_EXAMPLE = OpenApiExample(
-    "Refund part of a payment",
-    request_only=True,
-    value={"payment": 1, "amount": 100000, "reason": "Damaged in transit"},
-)
-
 
 def _write_data(serializer) -> dict:
     data = dict(serializer.validated_data)
@@ -45,7 +34,8 @@ def _write_data(serializer) -> dict:
     create=extend_schema(
         request=ShipmentWriteSerializer,
         responses={201: OrderSerializer},
-        examples=[SHIPMENT_EXAMPLE],
+        description="A shipment of some or all items; omit `items` to ship every quantity not "
+        "yet in a shipment.",
     ),
     update=extend_schema(request=ShipmentWriteSerializer, responses=OrderSerializer),
     partial_update=extend_schema(request=ShipmentWriteSerializer, responses=OrderSerializer),
@@ -111,7 +101,6 @@ class ShipmentViewSet(OrderChildViewSet):
     create=extend_schema(
         request=RefundWriteSerializer,
         responses={201: OrderSerializer},
-        examples=[REFUND_EXAMPLE],
         description="Money sent back on an approved payment, with the returned quantities. "
         "Refunds are never edited or deleted.",
     ),

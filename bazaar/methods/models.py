@@ -63,7 +63,7 @@ class ShippingMethod(Method):
         null=True,
         blank=True,
         validators=[validate_tracking_url_template],
-        help_text=_("e.g. https://tracking.example.com/?code={tracking_number}"),
+        help_text=_("e.g. https://tracking.example.com/{tracking_number}"),
     )
 
     class Meta(Method.Meta):

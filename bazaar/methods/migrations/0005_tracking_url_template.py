@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name="tracking_url_template",
             field=models.CharField(
                 blank=True,
-                help_text="e.g. https://tracking.example.com/?code={tracking_number}",
+                help_text="e.g. https://tracking.example.com/{tracking_number}",
                 max_length=500,
                 null=True,
                 validators=[bazaar.methods.models.validate_tracking_url_template],
