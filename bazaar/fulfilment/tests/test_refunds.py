@@ -243,3 +243,30 @@ def test_if_match_on_refunds(admin_client, make_order):
     etag = admin_client.get(f"/api/orders/{order['id']}/")["ETag"]
     assert refund(admin_client, order["id"], body, HTTP_IF_MATCH=etag).status_code == 201
     assert refund(admin_client, order["id"], body, HTTP_IF_MATCH=etag).status_code == 412
+
+
+def test_a_completed_order_fully_refunded_moves_to_refunded(admin_client, make_order):
+    order = make_order()
+    oid = order["id"]
+    sid = admin_client.post(f"/api/orders/{oid}/shipments/", {"status": "shipped"}).json()
+    sid = sid["shipments"][0]["id"]
+    admin_client.patch(f"/api/orders/{oid}/shipments/{sid}/", {"status": "delivered"})
+    back = refund(
+        admin_client,
+        oid,
+        {
+            "payment": order["payments"][0]["id"],
+            "items": [{"item": i["id"], "quantity": i["quantity"]} for i in order["items"]],
+        },
+    ).json()
+    assert (back["status"], back["amount_refunded"], back["net_paid"]) == ("refunded", 4500, 0)
+    moves = [e["changes"]["status"] for e in events_of(admin_client, oid, "status_changed")]
+    assert moves[-3:] == [
+        ["processing", "shipped"],
+        ["shipped", "completed"],
+        ["completed", "refunded"],
+    ]
+    assert admin_client.get("/api/orders/?has_refund=true").json()["count"] == 1
+    assert admin_client.get("/api/orders/?has_refund=false").json()["count"] == 0
+    assert admin_client.get("/api/orders/?is_refunded=false").json()["count"] == 0
+    assert admin_client.get("/api/orders/?has_refund=maybe").status_code == 400

@@ -343,3 +343,21 @@ def test_the_tracking_url_template_of_shipping_methods(admin_client):
         assert bad.status_code == 400 and "tracking_url_template" in bad.json()
     cleared = admin_client.patch(f"{url}{good.json()['id']}/", {"tracking_url_template": ""})
     assert cleared.json()["tracking_url_template"] is None
+
+
+def test_cancelled_shipments_do_not_hold_back_completion(admin_client, make_order):
+    order = make_order()
+    oid = order["id"]
+    second = order["items"][1]
+    lost = ship(admin_client, oid, {"status": "shipped"}).json()["shipments"][0]["id"]
+    admin_client.patch(f"/api/orders/{oid}/shipments/{lost}/", {"status": "cancelled"})
+    # the cancelled shipment freed its quantities: the item can be lowered again
+    lowered = admin_client.patch(f"/api/orders/{oid}/items/{second['id']}/", {"quantity": 1})
+    assert lowered.status_code == 200
+    again = ship(admin_client, oid, {"status": "shipped"}).json()
+    sid = again["shipments"][1]["id"]
+    done = admin_client.patch(f"/api/orders/{oid}/shipments/{sid}/", {"status": "delivered"})
+    assert done.json()["status"] == "completed"
+    assert done.json()["fulfilment_status"] == "delivered"
+    late = ship(admin_client, oid)
+    assert late.status_code == 409 and "'completed'" in late.json()["detail"]
