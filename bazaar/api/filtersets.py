@@ -14,9 +14,8 @@ from django_filters.fields import BaseCSVField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from bazaar.api.limits import MAX_ID
 from bazaar.api.text import DIGITS
-
-MAX_ID = 2**63 - 1
 
 # A day as the date filters read it (SPEC §16): YYYY-MM-DD or YYYY/MM/DD, in Latin, Persian or
 # Arabic-Indic digits, the month 1-12 and the day 1-31.

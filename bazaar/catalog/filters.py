@@ -7,9 +7,8 @@ django-filter's own BooleanFilter silently ignores `is_active=maybe`, and its Nu
 from django import forms
 from django_filters import rest_framework as filters
 
+from bazaar.api.limits import MAX_ID
 from bazaar.catalog.models import Product
-
-MAX_ID = 2**63 - 1
 
 
 class StrictBooleanField(forms.Field):

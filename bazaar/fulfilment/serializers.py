@@ -6,20 +6,15 @@ from rest_framework import serializers
 
 from bazaar.accounts.validators import to_ascii_digits
 from bazaar.api.fields import MoneyField, StrictIntegerField
+from bazaar.api.limits import MAX_ID, MAX_ITEMS_PER_ORDER, MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
 from bazaar.fulfilment.models import ShipmentStatus
 from bazaar.methods.models import ShippingMethod
 from bazaar.orders.serializers import (
-    MAX_NOTES,
-    MAX_PAYMENT,
-    MAX_QUANTITY,
     REFUND_RESPONSE_KEYS,
     SHIPMENT_RESPONSE_KEYS,
     active_row_field,
 )
-from bazaar.orders.services import MAX_ITEMS_PER_ORDER
-
-MAX_ID = 2**63 - 1
 
 
 class LineSerializer(Serializer):
