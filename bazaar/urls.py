@@ -16,6 +16,7 @@ API_APPS = [
     "orders",
     "fulfilment",
     "coupons",
+    "webhooks",
 ]
 
 urlpatterns = [

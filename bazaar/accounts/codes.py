@@ -38,6 +38,7 @@ class Block(IntEnum):
     ORDER_SHIPMENTS = 2260
     ORDER_REFUNDS = 2280
     COUPONS = 2300
+    WEBHOOKS = 2400
 
 
 # English, as the API names the codes (GET /api/auth/permissions/) and as the permission rows are
@@ -60,6 +61,7 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDER_SHIPMENTS: gettext_noop("order shipments"),
     Block.ORDER_REFUNDS: gettext_noop("order refunds"),
     Block.COUPONS: gettext_noop("coupons"),
+    Block.WEBHOOKS: gettext_noop("webhooks"),
 }
 
 ACTION_NAMES: dict[Action, str] = {
