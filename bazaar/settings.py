@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bazaar.coupons",
     "bazaar.orders",
     "bazaar.feed",
+    "bazaar.fulfilment",
     "bazaar.webhooks",
     "bazaar.demo",
     "bazaar.jobs",
@@ -354,7 +355,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     # The order statuses are one choice set wherever they appear (`status`,
     # `allowed_next_statuses`): one component.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "bazaar.orders.status.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "bazaar.orders.status.Status",
+        "ShipmentStatusEnum": "bazaar.fulfilment.models.ShipmentStatus",
+        "FulfilmentStatusEnum": "bazaar.orders.models.FulfilmentStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",

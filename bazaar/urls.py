@@ -15,6 +15,7 @@ API_APPS = [
     "methods",
     "feed",
     "orders",
+    "fulfilment",
     "coupons",
     "webhooks",
 ]

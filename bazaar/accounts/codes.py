@@ -37,6 +37,8 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    ORDER_SHIPMENTS = 2260
+    ORDER_REFUNDS = 2280
     COUPONS = 2300
     WEBHOOKS = 2400
 
@@ -58,6 +60,8 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDERS: gettext_noop("orders"),
     Block.ORDER_ITEMS: gettext_noop("order items"),
     Block.ORDER_PAYMENTS: gettext_noop("order payments"),
+    Block.ORDER_SHIPMENTS: gettext_noop("order shipments"),
+    Block.ORDER_REFUNDS: gettext_noop("order refunds"),
     Block.COUPONS: gettext_noop("coupons"),
     Block.WEBHOOKS: gettext_noop("webhooks"),
 }
@@ -80,6 +84,11 @@ BASIC_ACTIONS: tuple[Action, ...] = (
     Action.DELETE,
 )
 EXTRA_ACTIONS: dict[Block, tuple[Action, ...]] = {Block.ORDERS: (Action.EXPORT,)}
+# Blocks with fewer than the five basic actions: refunds are never edited or deleted (SPEC §3,
+# §14), so 2284 and 2285 do not exist.
+BLOCK_ACTIONS: dict[Block, tuple[Action, ...]] = {
+    Block.ORDER_REFUNDS: (Action.CREATE, Action.LIST, Action.RETRIEVE),
+}
 
 # PermissionCode.ORDERS_CREATE == 2201, PermissionCode.ORDER_ITEMS_LIST == 2222, ...
 PermissionCode = IntEnum(
@@ -87,7 +96,7 @@ PermissionCode = IntEnum(
     {
         f"{block.name}_{action.name}": block + action
         for block in Block
-        for action in (*BASIC_ACTIONS, *EXTRA_ACTIONS.get(block, ()))
+        for action in (*BLOCK_ACTIONS.get(block, BASIC_ACTIONS), *EXTRA_ACTIONS.get(block, ()))
     },
 )
 

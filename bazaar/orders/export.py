@@ -139,12 +139,10 @@ def order_row(order: Shape) -> list[Any]:
         "shipping_cost": order["shipping_cost"],
         "total": order["total"],
         "amount_paid": order["amount_paid"],
-        # Refunds and shipments (SPEC §14) add these to the order shape; until then an order
-        # has nothing refunded and no fulfilment status.
-        "amount_refunded": order.get("amount_refunded", 0),
+        "amount_refunded": order["amount_refunded"],
         "amount_outstanding": order["amount_outstanding"],
         "is_paid": order["is_paid"],
-        "fulfilment_status": order.get("fulfilment_status"),
+        "fulfilment_status": order["fulfilment_status"],
         "tags": "|".join(order["tags"] or []),
         "notes": order["notes"],
     }

@@ -114,7 +114,7 @@ def test_permission_catalogue_names_codes(staff_with_codes):
     assert {"code": 2301, "name": "Create coupons"} in rows
     assert {"code": 2206, "name": "Export orders"} in rows
     assert {"code": 2405, "name": "Delete webhooks"} in rows
-    assert len(rows) == 81
+    assert len(rows) == 89
 
 
 def test_create_token_command_prints_one_working_token(capsys, staff_user):

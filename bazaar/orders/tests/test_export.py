@@ -206,8 +206,9 @@ def test_queries_per_batch_are_fixed_and_keyset_batches_lose_nothing(
     bulk_orders(50)  # 75: batches of 10 x 7, 5
     many, body = queries_of_export(admin_client, ordering=ordering)
     assert len(table(body)) == 75
-    # The token, then per batch: the keyset page, the orders, their items, their payments.
-    per_batch = 4
+    # The token, then per batch: the keyset page, the orders, their items, their payments, their
+    # shipments, their refunds.
+    per_batch = 6
     assert many - few == (8 - 3) * per_batch
 
 
