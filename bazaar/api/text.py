@@ -54,6 +54,9 @@ WHITESPACE = (
     + "".join(chr(c) for c in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
+# The same set as a regular-expression class body, written out so that it means the same in
+# Python's `re` and in ECMA-262 (OpenAPI patterns), whose `\s` is another set.
+WHITESPACE_CLASS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 _TABLE = str.maketrans({**LETTERS, **DIGITS, **dict.fromkeys(DROPPED)})
 _SPACES = re.compile(f"[{re.escape(WHITESPACE)}]+")

@@ -35,12 +35,13 @@ class StrictBooleanFilter(filters.Filter):
 
 
 class IdFilter(filters.Filter):
-    """A related row's id: a whole number, else a 400 (`?country=abc`)."""
+    """A related row's id: a whole number from 1 (ids start there, as the schema says), else a
+    400 (`?country=abc`, `?country=0`)."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
