@@ -67,6 +67,21 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text.lower().translate(_TABLE))
 
 
+_DIGITS_TABLE = str.maketrans(DIGITS)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_whole_number(text: str) -> int:
+    """An integer as a query parameter writes it: an optional sign and digits (Latin, Persian or
+    Arabic-Indic), spaces around trimmed. ValueError for anything else: `int()` alone also takes
+    `5_000` and the digits of every script, and Django's IntegerField `5.0`, none of which is an
+    integer where the schema says `integer`."""
+    ascii_text = text.strip().translate(_DIGITS_TABLE)
+    if not _WHOLE_NUMBER.fullmatch(ascii_text):
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(ascii_text)
+
+
 # --- search terms ---------------------------------------------------------------------------------
 
 # A mobile number being typed in an international form: `+98912…`, `0098912…` (after folding,
