@@ -418,10 +418,14 @@ URI_TOO_LONG = {
 }
 
 
-# Python's `\w` (what Django's Unicode slug validator uses) matches any letter or digit of any
-# script; OpenAPI patterns are ECMA-262, where `\w` is ASCII only. drf-spectacular copies the
-# Python pattern verbatim, so a Persian slug the server rightly returns "violates" it.
-_PYTHON_ONLY_PATTERNS = {r"^[-\w]+$", r"^[-\w]+\Z", r"^[-\w]+\z"}
+# Python's `\w` (what Django's Unicode slug and username validators use) matches any letter or
+# digit of any script; OpenAPI patterns are ECMA-262, where `\w` is ASCII only. drf-spectacular
+# copies the Python pattern verbatim, so a Persian slug or a username such as `nï` that the
+# server rightly returns "violates" it. No pattern means the same in both dialects (Python's `re`
+# has no `\p{L}`), so these are dropped.
+_PYTHON_ONLY_PATTERNS = {
+    *(rf"^{body}+{end}" for body in (r"[-\w]", r"[\w.@+-]") for end in ("$", r"\Z", r"\z"))
+}
 
 
 def _drop_python_patterns(node: Any) -> None:

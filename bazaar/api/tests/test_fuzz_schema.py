@@ -9,6 +9,8 @@
   run's own token out of the back office).
 """
 
+import re
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -82,6 +84,13 @@ def test_no_python_only_regex_is_left(schema, monkeypatch):
     monkeypatch.setattr(spectacular_settings, "POSTPROCESSING_HOOKS", [])
     raw = SchemaGenerator().get_schema(request=None, public=True)
     assert r"^[-\w]+$" in patterns(raw)  # drf-spectacular does emit it (the hook is needed)
+
+
+def test_no_pattern_uses_an_escape_whose_meaning_differs_between_python_and_ecma(schema):
+    r"""`\w`, `\d`, `\s`, `\b` (and their negations) are Unicode-wide in Python's `re` and ASCII
+    (or another set) in ECMA-262: the username pattern `^[\w.@+-]+$` made a returned `nï` a
+    schema violation (schemathesis ST108)."""
+    assert [p for p in patterns(schema) if re.search(r"\\[wWdDsSbB]", p)] == []
 
 
 def test_related_ids_are_integers(schema):
