@@ -330,6 +330,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # The order statuses are one choice set wherever they appear (`status`,
+    # `allowed_next_statuses`): one component.
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "bazaar.orders.status.Status"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",

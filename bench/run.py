@@ -206,6 +206,7 @@ def cleanup(dsn: str) -> int:
             args,
         )
         conn.execute("DELETE FROM idempotency_storedresponse WHERE created_at > %(cutoff)s", args)
+        conn.execute("DELETE FROM orders_orderevent WHERE at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderitem WHERE created_at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderpayment WHERE created_at > %(cutoff)s", args)
         dropped = conn.execute(

@@ -27,3 +27,18 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable or busy. Try again in a few seconds."
     default_code = "database_unavailable"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """`If-Match` named another version of the order (SPEC §13): the answer carries the current
+    ETag so the client can re-read and retry."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(
+            f"The order has changed since it was read (its ETag is now {etag}). "
+            "Read it again and retry."
+        )
+        self.etag = etag

@@ -11,7 +11,7 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from bazaar.api.errors import Conflict, RequestTooLarge, ServiceUnavailable
+from bazaar.api.errors import Conflict, PreconditionFailed, RequestTooLarge, ServiceUnavailable
 from bazaar.api.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
@@ -55,4 +55,6 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if response is not None and isinstance(exc, PreconditionFailed):
+        response["ETag"] = exc.etag
     return response

@@ -376,6 +376,8 @@ ORDER_FIELDS = (
     "coupon_id", "coupon_code", "coupon_kind", "coupon_value", "coupon_max_discount",
     "coupon_min_subtotal", "order_discount", "tax_rate", "coupon_discount", "tax", "total",
     "tags", "source",
+    # SPEC §13: a seeded order is as it was made (its history starts with the next change)
+    "version",
 )  # fmt: skip
 ITEM_FIELDS = (
     "order_id", "product_id", "product_data", "options", "unit_price", "unit_discount",
@@ -572,6 +574,7 @@ def _order_row(
         priced.total,
         _tags_json(money.tags),
         OrderSource.DEMO.value,
+        1,
     )
 
 

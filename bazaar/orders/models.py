@@ -1,7 +1,9 @@
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bazaar.api.models import Timestamped
@@ -238,6 +240,9 @@ class Order(Timestamped):
         default=OrderSource.API,
         editable=False,
     )
+    # SPEC §13: +1 on every change to the order, its items, payments, shipments or refunds; the
+    # order's ETag is made from it.
+    version = models.PositiveBigIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("order")
@@ -426,3 +431,61 @@ class OrderStatusDelta(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.delta:+d}"
+
+
+class EventType(models.TextChoices):
+    """The kinds of order events (SPEC §13, §14); docs/events.md lists what each one's `changes`
+    carry."""
+
+    ORDER_CREATED = "order_created", _("Order created")
+    ORDER_UPDATED = "order_updated", _("Order updated")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ITEM_ADDED = "item_added", _("Item added")
+    ITEM_UPDATED = "item_updated", _("Item updated")
+    ITEM_REMOVED = "item_removed", _("Item removed")
+    PAYMENT_ADDED = "payment_added", _("Payment added")
+    PAYMENT_UPDATED = "payment_updated", _("Payment updated")
+    PAYMENT_REMOVED = "payment_removed", _("Payment removed")
+    COUPON_APPLIED = "coupon_applied", _("Coupon applied")
+    COUPON_REMOVED = "coupon_removed", _("Coupon removed")
+    NOTE_ADDED = "note_added", _("Note added")
+    SHIPMENT_CREATED = "shipment_created", _("Shipment created")
+    SHIPMENT_UPDATED = "shipment_updated", _("Shipment updated")
+    SHIPMENT_CANCELLED = "shipment_cancelled", _("Shipment cancelled")
+    REFUND_CREATED = "refund_created", _("Refund created")
+
+
+class OrderEvent(models.Model):
+    """One change to an order, written in the transaction of the change; never edited."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(_("type"), max_length=32, choices=EventType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
+    # {field: [old, new]}: only what changed, money as integers.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # Plain ids, not relations: an event names its item or payment also after it was removed.
+    item_id = models.BigIntegerField(_("item"), null=True, blank=True)
+    payment_id = models.BigIntegerField(_("payment"), null=True, blank=True)
+    shipment_id = models.BigIntegerField(_("shipment"), null=True, blank=True)
+    refund_id = models.BigIntegerField(_("refund"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["order", "id"], name="order_event_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} #{self.pk}"

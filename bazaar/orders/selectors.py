@@ -39,6 +39,8 @@ ORDER_ROW: tuple[str, ...] = (
     # SPEC §12: the coupon as applied (kept in the order row, so no join), money and labels.
     "coupon_id", "coupon_code", "coupon_kind", "coupon_value", "coupon_discount",
     "order_discount", "tax_rate", "tax", "total", "tags", "source",
+    # SPEC §13
+    "version",
     # Three joins, no more: PostgreSQL's planning time grows steeply with the number of joined
     # tables (0.4 ms with these three, 50-100 ms with the places and the branch joined too, for
     # a page that executes in 1 ms), so places and branches are looked up by id instead.

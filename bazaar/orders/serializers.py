@@ -33,7 +33,7 @@ from bazaar.orders import pricing
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderSource
 from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.services import MAX_ITEMS_PER_ORDER, MAX_ORDER_AMOUNT
-from bazaar.orders.status import NOT_PAYABLE, Status
+from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
 from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
 
 MAX_NOTES = 5_000
@@ -56,6 +56,8 @@ ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     # SPEC §12
     "coupon_code", "coupon_data", "coupon_discount", "order_discount", "tax_rate", "tax",
     "currency", "discounts", "tags", "source",
+    # SPEC §13
+    "version", "allowed_next_statuses",
 )  # fmt: skip
 ITEM_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "product", "product_title", "product_name", "product_data", "unit_price",
@@ -241,6 +243,8 @@ def order_data(
         ),
         "tags": order["tags"],
         "source": order["source"],
+        "version": order["version"],
+        "allowed_next_statuses": allowed_next(order["status"]),
     }
 
 
@@ -419,6 +423,13 @@ class OrderSerializer(Serializer):
     discounts = DiscountLineSerializer(many=True)
     tags = serializers.ListField(child=serializers.CharField())
     source = serializers.ChoiceField(choices=OrderSource.choices)
+    version = serializers.IntegerField(
+        min_value=1, help_text="+1 on every change; the order's ETag is made from it."
+    )
+    allowed_next_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=Status.choices),
+        help_text="The statuses this order may move to from its current one.",
+    )
 
 
 # --- input ------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@ Every write that touches an order's rows locks the order row first (`_lock_order
 SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway),
 so racing requests queue instead of both passing a check, and the stored totals are rewritten
 in the same transaction. A refused write raises before anything is committed.
+
+Every write takes the acting user (`actor`, None for the system) and the request id (default: the
+request being handled), and records its events (bazaar.orders.events) in its transaction; a write
+on an existing order takes `if_match` (the client's `If-Match`), compared under the lock.
 """
 
 from collections import Counter
@@ -27,7 +31,16 @@ from bazaar.customers.services import customer_create
 from bazaar.jobs.tasks import after_status_write
 from bazaar.media.models import Image
 from bazaar.media.serializers import image_snapshot
-from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
+from bazaar.orders import events
+from bazaar.orders.events import EventLog, PendingEvent
+from bazaar.orders.models import (
+    EventType,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderPayment,
+    OrderStatusDelta,
+)
 from bazaar.orders.pricing import RuleError, check_order_discount, coupon_discount, goods_of
 from bazaar.orders.status import (
     ITEMS_LOCKED,
@@ -38,6 +51,7 @@ from bazaar.orders.status import (
     check_initial_status,
     check_transition,
 )
+from bazaar.orders.versions import check_if_match
 
 MAX_ITEMS_PER_ORDER = 1_000
 # An order (and so each of its items) totals at most this much: with at most 1 000 items every
@@ -75,22 +89,30 @@ ITEM_TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_dis
 TOTAL_FIELDS = [*ITEM_TOTAL_FIELDS, "amount_paid"]
 
 
-@transaction.atomic(savepoint=False)  # all or nothing with the caller's write, not on its own
-def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = True) -> Order:
-    """Rewrite the order's stored totals from its rows (its items', its payments' or both) and
-    move its updated_at. The caller holds the order's row lock."""
+def _set_totals(order: Order, *, items: bool = True, payments: bool = True) -> list[str]:
+    """Set the order's stored totals from its rows (its items', its payments' or both), unsaved;
+    the names of the fields set."""
     totals = {
         **(_item_totals(order.pk) if items else {}),
         **(_payment_totals(order.pk) if payments else {}),
     }
     for name, value in totals.items():
         setattr(order, name, value)
-    order.save(update_fields=list(totals))
+    order.refresh_money()  # the money follows the goods (Order.save does it again, harmlessly)
+    return list(totals)
+
+
+@transaction.atomic(savepoint=False)  # all or nothing with the caller's write, not on its own
+def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = True) -> Order:
+    """Rewrite the order's stored totals from its rows. The caller holds the order's row lock."""
+    order.save(update_fields=_set_totals(order, items=items, payments=payments))
     return order
 
 
-def _lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().get(pk=order_id)
+def _lock_order(order_id: int, if_match: str | None = None) -> Order:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
+    return order
 
 
 def _check_order_amount(order: Order) -> None:
@@ -109,6 +131,8 @@ def order_create(
     data: dict[str, Any],
     items: list[dict[str, Any]] | None = None,
     payments: list[dict[str, Any]] | None = None,
+    actor: User | None = None,
+    request_id: str | None = None,
 ) -> Order:
     """Make an order, with its items and payments when given inline (SPEC §11), all or nothing.
 
@@ -128,10 +152,16 @@ def order_create(
     _check_order_amount(order)
     order.save()
     after_status_write()  # the insert added a status tally row
+    made_items: list[OrderItem] = []
+    made_payments: list[OrderPayment] = []
     if items:
-        OrderItem.objects.bulk_create([_new_item(order, item) for item in items], batch_size=500)
+        made_items = OrderItem.objects.bulk_create(
+            [_new_item(order, item) for item in items], batch_size=500
+        )
     if payments:
-        OrderPayment.objects.bulk_create([OrderPayment(order=order, **p) for p in payments])
+        made_payments = OrderPayment.objects.bulk_create(
+            [OrderPayment(order=order, **p) for p in payments]
+        )
     if items or payments:
         order_refresh_totals(order=order)
         _check_order_amount(order)
@@ -142,6 +172,14 @@ def order_create(
         order.save()
     if payments:
         _check_inline_payments(order, payments)
+    changes = events.created(events.order_state(order), always=["status"])
+    if items:
+        changes["items"] = [[], [item.pk for item in made_items]]
+    if payments:
+        changes["payments"] = [[], [payment.pk for payment in made_payments]]
+    log = EventLog(order, actor=actor, request_id=request_id)
+    log.add(PendingEvent(EventType.ORDER_CREATED, changes))
+    log.commit(bump=False)
     return order
 
 
@@ -185,10 +223,19 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
 
 
 @transaction.atomic
-def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
+def order_update(
+    *,
+    order_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> Order:
     """Change an order's fields. An inline `customer` (a dict) is matched or created as on
-    create, in this transaction: a refused update leaves no new customer behind."""
-    order = _lock_order(order_id)
+    create, in this transaction: a refused update leaves no new customer behind. A write that
+    changes nothing saves nothing."""
+    order = _lock_order(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
     previous_status, previous_customer_id = order.status, order.customer_id
     data, money = _split_money(data)
     if "status" in data:
@@ -208,7 +255,8 @@ def order_update(*, order_id: int, data: dict[str, Any]) -> Order:
         previous_customer_id=previous_customer_id,
     )
     _check_order_amount(order)
-    order.save()
+    log.add_order_changes()
+    log.commit(save_fields=None)
     if order.status != status_before:
         after_status_write()  # the move added two status tally rows
     return order
@@ -327,9 +375,31 @@ def order_money_apply(
 
 
 @transaction.atomic
-def order_soft_delete(*, order_id: int) -> Order:
+def order_soft_delete(
+    *,
+    order_id: int,
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> Order:
     """DELETE /api/orders/{id}/ moves the order to `deleted` through the status rules."""
-    return order_update(order_id=order_id, data={"status": Status.DELETED})
+    return order_update(
+        order_id=order_id,
+        data={"status": Status.DELETED},
+        actor=actor,
+        request_id=request_id,
+        if_match=if_match,
+    )
+
+
+@transaction.atomic
+def order_note_add(
+    *, order_id: int, note: str, actor: User | None = None, request_id: str | None = None
+) -> OrderEvent:
+    """A staff note on the order's history (SPEC §13). It takes the order's lock so that it
+    lands after the writes already running, but changes neither version nor updated_at."""
+    order = _lock_order(order_id)
+    return events.note_add(order=order, note=note, actor=actor, request_id=request_id)
 
 
 # --- items ------------------------------------------------------------------------------------
@@ -378,8 +448,8 @@ def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
     )
 
 
-def _lock_for_items(order_id: int) -> Order:
-    order = _lock_order(order_id)
+def _lock_for_items(order_id: int, if_match: str | None) -> Order:
+    order = _lock_order(order_id, if_match)
     if order.status in ITEMS_LOCKED:
         raise Conflict(
             f"Items cannot be added, changed or removed while the order is '{order.status}'."
@@ -388,47 +458,92 @@ def _lock_for_items(order_id: int) -> Order:
 
 
 @transaction.atomic
-def item_add(*, order_id: int, data: dict[str, Any]) -> OrderItem:
-    order = _lock_for_items(order_id)
+def item_add(
+    *,
+    order_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> OrderItem:
+    order = _lock_for_items(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
     item = _new_item(order, data)
     item.save()
-    _refresh_and_check(order)
+    log.add(
+        PendingEvent(
+            EventType.ITEM_ADDED,
+            events.created(events.state(item, events.ITEM_FIELDS), always=["quantity"]),
+            item_id=item.pk,
+        )
+    )
+    _commit_item_change(order, log)
     return item
 
 
 @transaction.atomic
-def item_update(*, order_id: int, item_id: int, data: dict[str, Any]) -> OrderItem:
-    order = _lock_for_items(order_id)
+def item_update(
+    *,
+    order_id: int,
+    item_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> OrderItem:
+    order = _lock_for_items(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
     item = OrderItem.objects.get(pk=item_id, order_id=order.pk)
+    before = events.state(item, events.ITEM_FIELDS)
     data.pop("product", None)
     for name, value in data.items():
         setattr(item, name, value)
+    changes = events.diff(before, events.state(item, events.ITEM_FIELDS))
+    if not changes:
+        return item  # nothing changed: nothing saved, recorded or moved
     item.save()
-    _refresh_and_check(order)
+    log.add(PendingEvent(EventType.ITEM_UPDATED, changes, item_id=item.pk))
+    _commit_item_change(order, log)
     return item
 
 
 @transaction.atomic
-def item_delete(*, order_id: int, item_id: int) -> None:
-    order = _lock_for_items(order_id)
-    OrderItem.objects.filter(pk=item_id, order_id=order.pk).delete()
-    order_refresh_totals(order=order, payments=False)
+def item_delete(
+    *,
+    order_id: int,
+    item_id: int,
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> None:
+    order = _lock_for_items(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
+    item = OrderItem.objects.filter(pk=item_id, order_id=order.pk).first()
+    if item is None:
+        return
+    before = events.state(item, events.ITEM_FIELDS)
+    item.delete()
+    log.add(PendingEvent(EventType.ITEM_REMOVED, events.removed(before), item_id=item_id))
+    _commit_item_change(order, log)
 
 
-def _refresh_and_check(order: Order) -> None:
-    order_refresh_totals(order=order, payments=False)
+def _commit_item_change(order: Order, log: EventLog) -> None:
+    """The order's totals after an item write, checked, and saved with the new version in one
+    UPDATE (the coupon's discount and the tax follow the goods: Order.save)."""
+    fields = _set_totals(order, payments=False)
     _check_order_amount(order)
+    log.commit(save_fields=fields)
 
 
 # --- payments ---------------------------------------------------------------------------------
 
 
-def _lock_for_payments(order_id: int) -> Order:
-    order = _lock_order(order_id)
+def _lock_for_payments(order_id: int, if_match: str | None) -> Order:
+    order = _lock_order(order_id, if_match)
     if order.status in PAYMENTS_LOCKED:
         raise Conflict(f"Payments cannot be changed while the order is '{order.status}'.")
     return order
@@ -449,34 +564,81 @@ def _check_approval(order: Order, payment: OrderPayment) -> None:
 
 
 @transaction.atomic
-def payment_add(*, order_id: int, data: dict[str, Any]) -> OrderPayment:
-    order = _lock_for_payments(order_id)
+def payment_add(
+    *,
+    order_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> OrderPayment:
+    order = _lock_for_payments(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
     payment = OrderPayment.objects.create(order=order, **data)
-    order_refresh_totals(order=order, items=False)
+    fields = _set_totals(order, items=False)
     if payment.approved:
         _check_approval(order, payment)
+    log.add(
+        PendingEvent(
+            EventType.PAYMENT_ADDED,
+            events.created(
+                events.state(payment, events.PAYMENT_FIELDS), always=["amount", "approved"]
+            ),
+            payment_id=payment.pk,
+        )
+    )
+    log.commit(save_fields=fields)
     return payment
 
 
 @transaction.atomic
-def payment_update(*, order_id: int, payment_id: int, data: dict[str, Any]) -> OrderPayment:
-    order = _lock_for_payments(order_id)
+def payment_update(
+    *,
+    order_id: int,
+    payment_id: int,
+    data: dict[str, Any],
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> OrderPayment:
+    order = _lock_for_payments(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
     payment = OrderPayment.objects.get(pk=payment_id, order_id=order.pk)
+    before = events.state(payment, events.PAYMENT_FIELDS)
     was_counted = payment.amount if payment.approved else 0
     for name, value in data.items():
         setattr(payment, name, value)
+    changes = events.diff(before, events.state(payment, events.PAYMENT_FIELDS))
+    if not changes:
+        return payment  # nothing changed: nothing saved, recorded or moved
     payment.save()
-    order_refresh_totals(order=order, items=False)
+    fields = _set_totals(order, items=False)
     if payment.approved and payment.amount > was_counted:
         _check_approval(order, payment)
+    log.add(PendingEvent(EventType.PAYMENT_UPDATED, changes, payment_id=payment.pk))
+    log.commit(save_fields=fields)
     return payment
 
 
 @transaction.atomic
-def payment_delete(*, order_id: int, payment_id: int) -> None:
-    order = _lock_for_payments(order_id)
-    OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).delete()
-    order_refresh_totals(order=order, items=False)
+def payment_delete(
+    *,
+    order_id: int,
+    payment_id: int,
+    actor: User | None = None,
+    request_id: str | None = None,
+    if_match: str | None = None,
+) -> None:
+    order = _lock_for_payments(order_id, if_match)
+    log = EventLog(order, actor=actor, request_id=request_id)
+    payment = OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).first()
+    if payment is None:
+        return
+    before = events.state(payment, events.PAYMENT_FIELDS)
+    payment.delete()
+    fields = _set_totals(order, items=False)
+    log.add(PendingEvent(EventType.PAYMENT_REMOVED, events.removed(before), payment_id=payment_id))
+    log.commit(save_fields=fields)
 
 
 # --- status tallies ----------------------------------------------------------------------------

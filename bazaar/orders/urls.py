@@ -7,5 +7,8 @@ router.register(r"orders/(?P<order_pk>[^/.]+)/items", views.OrderItemViewSet, ba
 router.register(
     r"orders/(?P<order_pk>[^/.]+)/payments", views.OrderPaymentViewSet, basename="order-payment"
 )
+router.register(
+    r"orders/(?P<order_pk>[^/.]+)/events", views.OrderEventViewSet, basename="order-event"
+)
 
 urlpatterns = router.urls

@@ -1,12 +1,25 @@
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from bazaar.accounts.codes import Block, PermissionCode
+from bazaar.api.filters import checked_query_params
 from bazaar.orders import selectors, services
+from bazaar.orders.event_shapes import (
+    OrderEventSerializer,
+    OrderNoteSerializer,
+    event_data,
+    event_rows,
+)
 from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
-from bazaar.orders.models import Order, OrderItem, OrderPayment
+from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderPayment
 from bazaar.orders.serializers import (
     NestedShapes,
     OrderItemSerializer,
@@ -19,6 +32,7 @@ from bazaar.orders.serializers import (
     orders_data,
     payment_data,
 )
+from bazaar.orders.versions import etag_matches, order_etag
 
 ORDER_EXAMPLE = OpenApiExample(
     "Order from the source documents",
@@ -89,13 +103,30 @@ STATUS_ONLY_PARAMETERS = {"limit", "offset", "ordering", "status", "status_in"}
 
 
 class OrderResponseMixin:
-    """Write endpoints answer with the whole order, read through the one read path."""
+    """Write endpoints answer with the whole order, read through the one read path, with its
+    ETag; they pass the acting user, the request id and `If-Match` to the services."""
 
-    def order_response(self, order_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+    def order_shape(self, order_id: int) -> dict:
         shaped = orders_data(selectors.order_get_rows(order_id=order_id), self.request)
         if not shaped:
             raise Http404
-        return Response(shaped[0], status=status_code)
+        return shaped[0]
+
+    def order_response(self, order_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+        shaped = self.order_shape(order_id)
+        return Response(
+            shaped,
+            status=status_code,
+            headers={"ETag": order_etag(shaped["id"], shaped["version"])},
+        )
+
+    def write_context(self) -> dict:
+        request = self.request
+        return {
+            "actor": request.user,
+            "request_id": getattr(request, "request_id", None),
+            "if_match": request.headers.get("If-Match"),
+        }
 
 
 @extend_schema_view(
@@ -141,7 +172,12 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         # Not through the list's filters: a deleted order is still shown by id.
-        return self.order_response(_pk_or_404(self.kwargs["pk"]))
+        shaped = self.order_shape(_pk_or_404(self.kwargs["pk"]))
+        etag = order_etag(shaped["id"], shaped["version"])
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None and etag_matches(if_none_match, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(shaped, headers={"ETag": etag})
 
     def extra_permission_codes(self, request) -> "list[int]":  # `list` is the action here
         """Inline items and payments need their own create codes as well as 2201 (SPEC §11)."""
@@ -158,10 +194,13 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         serializer = OrderWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        context = self.write_context()
+        context.pop("if_match")  # nothing to match yet
         order = services.order_create(
             data=data,
             items=data.pop("items", None),
             payments=data.pop("payments", None),
+            **context,
         )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
@@ -174,11 +213,13 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
             context={"request": request},
         )
         serializer.is_valid(raise_exception=True)
-        services.order_update(order_id=order.pk, data=serializer.validated_data)
+        services.order_update(
+            order_id=order.pk, data=serializer.validated_data, **self.write_context()
+        )
         return self.order_response(order.pk)
 
     def destroy(self, request, *args, **kwargs):
-        services.order_soft_delete(order_id=self._order_row().pk)
+        services.order_soft_delete(order_id=self._order_row().pk, **self.write_context())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _order_row(self) -> Order:
@@ -266,7 +307,9 @@ class OrderItemViewSet(OrderChildViewSet):
         order = self.get_order()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.item_add(order_id=order.pk, data=dict(serializer.validated_data))
+        services.item_add(
+            order_id=order.pk, data=dict(serializer.validated_data), **self.write_context()
+        )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -279,7 +322,10 @@ class OrderItemViewSet(OrderChildViewSet):
         )
         serializer.is_valid(raise_exception=True)
         services.item_update(
-            order_id=item.order_id, item_id=item.pk, data=dict(serializer.validated_data)
+            order_id=item.order_id,
+            item_id=item.pk,
+            data=dict(serializer.validated_data),
+            **self.write_context(),
         )
         return self.order_response(item.order_id)
 
@@ -288,7 +334,7 @@ class OrderItemViewSet(OrderChildViewSet):
 
     def destroy(self, request, *args, **kwargs):
         item: OrderItem = self.get_object()
-        services.item_delete(order_id=item.order_id, item_id=item.pk)
+        services.item_delete(order_id=item.order_id, item_id=item.pk, **self.write_context())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -319,7 +365,9 @@ class OrderPaymentViewSet(OrderChildViewSet):
         order = self.get_order()
         serializer = OrderPaymentWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.payment_add(order_id=order.pk, data=dict(serializer.validated_data))
+        services.payment_add(
+            order_id=order.pk, data=dict(serializer.validated_data), **self.write_context()
+        )
         return self.order_response(order.pk, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -332,7 +380,10 @@ class OrderPaymentViewSet(OrderChildViewSet):
         )
         serializer.is_valid(raise_exception=True)
         services.payment_update(
-            order_id=payment.order_id, payment_id=payment.pk, data=dict(serializer.validated_data)
+            order_id=payment.order_id,
+            payment_id=payment.pk,
+            data=dict(serializer.validated_data),
+            **self.write_context(),
         )
         return self.order_response(payment.order_id)
 
@@ -341,5 +392,75 @@ class OrderPaymentViewSet(OrderChildViewSet):
 
     def destroy(self, request, *args, **kwargs):
         payment: OrderPayment = self.get_object()
-        services.payment_delete(order_id=payment.order_id, payment_id=payment.pk)
+        services.payment_delete(
+            order_id=payment.order_id, payment_id=payment.pk, **self.write_context()
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "type",
+                str,
+                enum=EventType.values,
+                description="Only events of this type.",
+            )
+        ]
+    ),
+    create=extend_schema(
+        request=OrderNoteSerializer,
+        responses={201: OrderEventSerializer},
+        description="A staff note: recorded as a `note_added` event; not a change to the order "
+        "(its version and updated_at stay).",
+    ),
+)
+class OrderEventViewSet(
+    OrderChildViewSet,
+    mixins.CreateModelMixin,
+):
+    """An order's history (SPEC §13), oldest first; events are never edited or deleted."""
+
+    permission_block = Block.ORDERS
+    # Reading an order's history is reading the order; a note is a change made by staff.
+    action_permission_codes = {
+        "list": [PermissionCode.ORDERS_RETRIEVE],
+        "retrieve": [PermissionCode.ORDERS_RETRIEVE],
+        "create": [PermissionCode.ORDERS_UPDATE],
+    }
+    serializer_class = OrderEventSerializer
+    extra_query_parameters = ("type",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
+            return OrderEvent.objects.none()
+        events = OrderEvent.objects.filter(order_id=self.get_order().pk)
+        if self.action == "list":
+            wanted = checked_query_params(self.request, self).get("type")
+            if wanted is not None:
+                if wanted not in EventType.values:
+                    raise ValidationError(
+                        {"type": [f"Unknown event type. One of: {', '.join(EventType.values)}."]}
+                    )
+                events = events.filter(type=wanted)
+        return events.order_by("id")
+
+    def read_rows(self, queryset):
+        return event_rows(queryset)
+
+    def shape(self, rows: list) -> list:
+        return [event_data(row) for row in rows]
+
+    def create(self, request, *args, **kwargs):
+        order = self.get_order()
+        serializer = OrderNoteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        event = services.order_note_add(
+            order_id=order.pk,
+            note=serializer.validated_data["note"],
+            actor=request.user,
+            request_id=getattr(request, "request_id", None),
+        )
+        rows = list(event_rows(OrderEvent.objects.filter(pk=event.pk)))
+        return Response(event_data(rows[0]), status=status.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 LIST_ROUTES = [
     "user-list", "role-list", "product-list", "customer-list", "country-list", "state-list",
     "city-list", "image-list", "payment-method-list", "shipping-method-list", "branch-list",
-    "order-list", "order-item-list", "order-payment-list", "coupon-list",
+    "order-list", "order-item-list", "order-payment-list", "coupon-list", "order-event-list",
 ]  # fmt: skip
 
 

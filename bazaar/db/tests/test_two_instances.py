@@ -5,14 +5,18 @@ Redis (REDIS_URL), and a worker started on its own.
 - a token made by logging in on A works on B, and once revoked on A it is refused by B;
 - a token's request budget (THROTTLE_TOKEN_RATE) spent partly on A and partly on B runs out on
   both at the same count, and so do password guesses (THROTTLE_LOGIN_RATE);
-- a task enqueued by a write on A is run by a worker process that is neither A nor B.
+- a task enqueued by a write on A is run by a worker process that is neither A nor B;
+- an Idempotency-Key used on A is replayed by B, and the same keyed request sent to both at once
+  makes one order.
 """
 
+import http.client
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -24,6 +28,7 @@ from knox.models import AuthToken
 
 from bazaar.accounts.models import User
 from bazaar.api.tests.live_server import ROOT, LiveServer, gunicorn, pytest_database_url, request
+from bazaar.orders.models import Order
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -146,3 +151,46 @@ def test_a_task_enqueued_by_one_instance_is_run_by_a_separate_worker(instances, 
     assert queued.get().status == "SUCCESSFUL"
     pids = {instances.a.process.pid, instances.b.process.pid}
     assert not set(queued.get().worker_ids) & {str(pid) for pid in pids}
+
+
+def keyed_post(port: int, token: str, key: str, body: dict) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            "POST",
+            "/api/orders/",
+            body=json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Token {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+            },
+        )
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_an_idempotency_key_used_on_one_instance_is_replayed_by_the_other(instances):
+    token = AuthToken.objects.create(User.objects.create_superuser("keyed", None, None))[1]
+    body = {"notes": "two instances"}
+    first = keyed_post(instances.a.port, token, "shared-key-1", body)
+    again = keyed_post(instances.b.port, token, "shared-key-1", body)
+    assert first[0] == again[0] == 201
+    assert again[1].get("Idempotent-Replayed") == "true"
+    assert again[2] == first[2]
+    assert Order.objects.filter(notes="two instances").count() == 1
+
+
+def test_the_same_keyed_request_on_both_instances_at_once_makes_one_order(instances):
+    token = AuthToken.objects.create(User.objects.create_superuser("racer", None, None))[1]
+    body = {"notes": "raced on two instances"}
+    # As many as the token's request budget (the instances' THROTTLE_TOKEN_RATE) allows.
+    ports = [instances.a.port, instances.b.port] * (TOKEN_BUDGET // 2)
+    with ThreadPoolExecutor(len(ports)) as pool:
+        answers = list(pool.map(lambda port: keyed_post(port, token, "raced-key", body), ports))
+    statuses = sorted(status for status, _headers, _body in answers)
+    # One ran; the others were replayed (201) or found it still running (409), never a 2nd run.
+    assert set(statuses) <= {201, 409} and 201 in statuses, statuses
+    assert Order.objects.filter(notes="raced on two instances").count() == 1
