@@ -41,14 +41,6 @@ def user_has_code(user: User, code: int) -> bool:
     return user.is_staff and user.has_perm(f"accounts.{codename(code)}")
 
 
-def codes_of_permissions(permissions: Iterable[Permission]) -> list[int]:
-    return sorted(
-        int(p.codename[len(CODENAME_PREFIX) :])
-        for p in permissions
-        if p.codename.startswith(CODENAME_PREFIX) and p.content_type.app_label == "accounts"
-    )
-
-
 def role_set_codes(*, role: Group, codes: Iterable[int]) -> None:
     role.permissions.set(code_permissions(codes))
 

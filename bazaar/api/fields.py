@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-MAX_MONEY = 10**13  # SPEC §10: prices, discounts and shipping costs
+from bazaar.api.limits import MAX_MONEY
 
 
 class StrictIntegerField(serializers.IntegerField):

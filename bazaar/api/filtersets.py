@@ -21,9 +21,8 @@ from bazaar.api.dates import (
     parse_date,
     parse_moment,
 )
+from bazaar.api.limits import MAX_ID
 from bazaar.api.text import parse_whole_number
-
-MAX_ID = 2**63 - 1
 
 
 class FilterSet(django_filters.FilterSet):

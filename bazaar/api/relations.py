@@ -2,6 +2,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
 from bazaar.api.fields import StrictIntegerField
+from bazaar.api.limits import MAX_ID
 
 
 class RelatedIdField(serializers.RelatedField):
@@ -25,7 +26,7 @@ class RelatedIdField(serializers.RelatedField):
         super().__init__(queryset=queryset, **kwargs)
 
     def to_internal_value(self, data) -> Model:
-        pk = StrictIntegerField(min_value=1, max_value=2**63 - 1).run_validation(data)
+        pk = StrictIntegerField(min_value=1, max_value=MAX_ID).run_validation(data)
         source = self.usable if self.usable is not None else self.get_queryset()
         row = source.filter(pk=pk).first()
         if row is not None:

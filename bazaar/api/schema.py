@@ -32,6 +32,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
 from bazaar.accounts.codes import ALL_CODES
+from bazaar.api.limits import MAX_ID
 from bazaar.api.text import WHITESPACE_CLASS
 
 # --- patterns: exactly what the server accepts ----------------------------------------------------
@@ -163,7 +164,7 @@ class AutoSchema(SpectacularAutoSchema):
                 parameter["schema"] = {"type": "boolean"}
             elif _is_id_filter(parameter):
                 target = schema.get("items", schema)
-                target.update(minimum=1, maximum=2**63 - 1)
+                target.update(minimum=1, maximum=MAX_ID)
         return _allowing_empty(parameters)
 
     def _get_pagination_parameters(self):
@@ -223,22 +224,22 @@ class RelatedIdFieldSchema(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        return {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 class CustomerReferenceFieldSchema(OpenApiSerializerFieldExtension):
     """An order's `customer`: an id (SPEC §5) or an inline customer object (SPEC §11)."""
 
-    target_class = "bazaar.orders.serializers.CustomerReferenceField"
+    target_class = "bazaar.orders.serializers.inputs.CustomerReferenceField"
 
     def map_serializer_field(self, auto_schema, direction):
-        from bazaar.orders.serializers import InlineCustomerSerializer
+        from bazaar.orders.serializers.inputs import InlineCustomerSerializer
 
         if direction == "response":
             return {"type": "integer"}
         inline = auto_schema.resolve_serializer(InlineCustomerSerializer, direction)
         return {
-            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, inline.ref],
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, inline.ref],
             "description": "A customer id, or a customer given inline: matched by mobile "
             "number, created when no customer has it.",
         }
@@ -251,13 +252,13 @@ class PrimaryKeyRelatedFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "rest_framework.relations.PrimaryKeyRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
-        return {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 class NormalizedCharFieldSchema(OpenApiSerializerFieldExtension):
     """Mobile numbers, postal and national codes: every input form the server accepts."""
 
-    target_class = "bazaar.orders.serializers.NormalizedCharField"
+    target_class = "bazaar.orders.serializers.inputs.NormalizedCharField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
@@ -295,7 +296,7 @@ def _input_pattern_mobile_description() -> str:
 class CoordinateFieldSchema(OpenApiSerializerFieldExtension):
     """Latitude/longitude: JSON numbers (not DRF's decimal-as-string), within their range."""
 
-    target_class = "bazaar.orders.serializers.CoordinateField"
+    target_class = "bazaar.orders.serializers.inputs.CoordinateField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = {

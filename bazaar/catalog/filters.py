@@ -8,9 +8,8 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from bazaar.api.filtersets import WholeNumberField
+from bazaar.api.limits import MAX_ID
 from bazaar.catalog.models import Product
-
-MAX_ID = 2**63 - 1
 
 
 class StrictBooleanField(forms.Field):

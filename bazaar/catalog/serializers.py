@@ -1,7 +1,8 @@
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from bazaar.api.fields import MAX_MONEY, MoneyField
+from bazaar.api.fields import MoneyField
+from bazaar.api.limits import MAX_MONEY
 from bazaar.api.serializers import ModelSerializer
 from bazaar.catalog.models import Product, ProductOptionGroup, ProductOptionValue
 from bazaar.catalog.services import product_create, product_update

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from bazaar.admin_forms import label_from_model
-from bazaar.api.fields import MAX_MONEY
+from bazaar.api.limits import MAX_MONEY
 from bazaar.coupons import rules, services
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.selectors import coupon_queryset

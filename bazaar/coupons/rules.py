@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bazaar.accounts.validators import to_ascii_digits
-from bazaar.api.fields import MAX_MONEY
+from bazaar.api.limits import MAX_MONEY
 from bazaar.api.serializers import iso_utc
 from bazaar.orders.pricing import FIXED, PERCENT, RuleError
 

@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bazaar.api.fields import MAX_MONEY, MoneyField, StrictIntegerField
+from bazaar.api.fields import MoneyField, StrictIntegerField
+from bazaar.api.limits import MAX_MONEY
 from bazaar.api.serializers import ModelSerializer
 from bazaar.coupons import rules
 from bazaar.coupons.models import Coupon, CouponKind

@@ -135,12 +135,6 @@ _health: dict[str, Health] = {}
 _health_lock = threading.Lock()
 
 
-def forget_health() -> None:
-    """Drop what this process knows of the replicas (tests; after a fork)."""
-    with _health_lock:
-        _health.clear()
-
-
 def mark_unusable(alias: str, reason: object) -> None:
     logger.warning("replica %s skipped: %s", alias, reason)
     with _health_lock:

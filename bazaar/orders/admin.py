@@ -1,33 +1,37 @@
 """The staff admin for orders (SPEC §9): orders with their items and payments inline, under the
 same rules as the API.
 
-- Status moves go through `bazaar.orders.status` and are refused with the API's message.
-- Items can't change while the order is completed/refunded/deleted, payments while it is
-  deleted, and approving payments beyond the total is refused: the API's §5-§7 rules, checked in
-  the inline formsets so the admin shows them as form errors instead of failing on save.
-- Every check reads the order under the row lock the API's services take (the admin runs a save
-  in one transaction), and the stored totals are recomputed after the inlines are saved.
+- Every save writes through the API's services (`order_create`/`order_update`, `item_*`,
+  `payment_*`), in the admin's one transaction, with the staff user as the actor: the same row
+  lock, the same totals, the same rules and the same order events as an API write.
+- A refusal of a service (a status move, items locked on a completed order, payments locked, an
+  approval beyond the total, a §12 rule...) rolls the whole save back and comes back as the form
+  error of the field or inline row it is about (`OrderAdmin.changeform_view`).
 - Search and filters mean what the API's `search` and filters mean (`order_search_q`).
 - The list never counts a million rows per page (`EstimatedCountPaginator`).
 """
 
 import json
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
+from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from bazaar.accounts.validators import (
@@ -35,44 +39,47 @@ from bazaar.accounts.validators import (
     normalize_national_code,
     normalize_postal_code,
 )
-from bazaar.admin_dates import JalaliDateFieldListFilter, date_column
+from bazaar.admin_dates import JalaliDateFieldListFilter, date_column, date_text
 from bazaar.admin_forms import label_from_model
-from bazaar.api.errors import Conflict
-from bazaar.api.fields import MAX_MONEY
+from bazaar.api.errors import PreconditionFailed
+from bazaar.api.limits import MAX_MONEY, MAX_NOTES, MAX_PAYMENT, MAX_QUANTITY
 from bazaar.api.text import search_terms
 from bazaar.catalog.models import ProductOptionValue
 from bazaar.coupons.rules import normalize_code
-from bazaar.orders import pricing
+from bazaar.orders import pricing, rules
+from bazaar.orders.event_shapes import MAX_NOTE
 from bazaar.orders.filters import order_search_q
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
-from bazaar.orders.serializers import (
-    MAX_NOTES,
-    MAX_PAYMENT,
-    MAX_QUANTITY,
-    SHIPPING_ADDRESS_FIELDS,
-    TEXT_FIELDS,
-    resolve_options,
+from bazaar.orders.models import (
+    DeliveryMethod,
+    EventType,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderPayment,
+    OrderSource,
 )
+from bazaar.orders.serializers.inputs import SHIPPING_ADDRESS_FIELDS, TEXT_FIELDS
 from bazaar.orders.services import (
-    MAX_ORDER_AMOUNT,
     MONEY_INPUTS,
-    order_money_apply,
-    order_refresh_totals,
+    item_add,
+    item_delete,
+    item_update,
+    order_create,
+    order_note_add,
     order_soft_delete,
     order_update,
-    product_image_snapshot,
-    product_snapshot,
+    payment_add,
+    payment_delete,
+    payment_update,
 )
 from bazaar.orders.status import (
     ITEMS_LOCKED,
-    PAYMENTS_LOCKED,
     Status,
     StatusError,
     allowed_next,
-    check_initial_status,
-    check_transition,
 )
 from bazaar.orders.tags import MAX_TAG_LENGTH, MAX_TAGS, clean_tags
+from bazaar.orders.versions import check_if_match, order_etag
 
 # --- the list ------------------------------------------------------------------------------------
 
@@ -177,14 +184,6 @@ def money(value: int | None) -> str:
 # --- the order form ------------------------------------------------------------------------------
 
 
-def _stored_order(order: Order) -> Order | None:
-    """The order as the database has it, locked until the admin's transaction ends: the same
-    row lock the API's writes take, so a check made here can't be raced past."""
-    if order.pk is None:
-        return None
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
 def _normalized(normalizer, value: str | None) -> str | None:
     return normalizer(value) if value else None
 
@@ -247,10 +246,25 @@ class OrderAdminForm(forms.ModelForm):
         )(),
     )
 
+    # SPEC §13: a staff note on the order's timeline, recorded through services.order_note_add
+    # with the save (never an edit of the order itself: its version stays).
+    staff_note = forms.CharField(
+        label=_("add a note"),
+        required=False,
+        max_length=MAX_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Added to the history above, with your name and the time."),
+    )
+
+    # The version the page was read at (SPEC §13's If-Match, for the admin): a save over a newer
+    # version is refused instead of overwriting another's change with this page's old values.
+    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         label_from_model(self)
         if self.instance.pk is not None:
+            self.initial["seen_version"] = self.instance.version
             self.initial["tags"] = "\n".join(self.instance.tags or [])
             self.initial["tax_rate"] = pricing.tax_rate_text(self.instance.tax_rate)
         if self.instance.pk is not None and "status" in self.fields:
@@ -258,21 +272,6 @@ class OrderAdminForm(forms.ModelForm):
             self.fields["status"].help_text = _("Allowed next: %(statuses)s.") % {
                 "statuses": pgettext("list separator", ", ").join(names) or "—"
             }
-
-    @cached_property
-    def stored(self) -> Order | None:
-        return _stored_order(self.instance)
-
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        try:
-            if self.stored is None:
-                check_initial_status(status)
-            else:
-                check_transition(self.stored.status, status)
-        except StatusError as exc:
-            raise ValidationError(str(exc), code="status") from None  # the API's message
-        return status
 
     def clean_billing_mobile_number(self) -> str | None:
         return _normalized(normalize_mobile, self.cleaned_data["billing_mobile_number"])
@@ -320,112 +319,191 @@ class OrderAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """The API's cross-field rules (SPEC §5, §11), with its messages."""
         data = super().clean()
-        for prefix in ("billing", "shipping"):
-            country, state, city = (data.get(f"{prefix}_{n}") for n in ("country", "state", "city"))
-            if state is not None and country is not None and state.country_id != country.pk:
-                self.add_error(
-                    f"{prefix}_state",
-                    _("State %(state)s is not in country %(country)s.")
-                    % {"state": state.pk, "country": country.pk},
-                )
-            if city is not None and state is not None and city.state_id != state.pk:
-                self.add_error(
-                    f"{prefix}_city",
-                    _("City %(city)s is not in state %(state)s.")
-                    % {"city": city.pk, "state": state.pk},
-                )
-        for name, message in (
-            ("payment_method", _("Payment method %(id)s is inactive.")),
-            ("shipping_method", _("Shipping method %(id)s is inactive.")),
-            ("pickup_branch", _("Branch %(id)s is inactive.")),
-        ):
-            related = data.get(name)
-            if related is not None and name in self.changed_data and not related.is_active:
-                self.add_error(name, message % {"id": related.pk})
+        checks = [
+            partial(rules.check_active, name, data.get(name))
+            for name in ("payment_method", "shipping_method", "pickup_branch")
+            if name in self.changed_data  # an inactive method kept from before stays
+        ]
+        errors = rules.collect(checks)
+        # The form sends every field: only the shipping address fields staff changed are theirs.
+        for field, found in rules.place_and_delivery_errors(
+            data.get,
+            branch_given=True,
+            address_given=[name for name in SHIPPING_ADDRESS_FIELDS if name in self.changed_data],
+        ).items():
+            errors.setdefault(field, []).extend(found)
+        for field, found in errors.items():
+            self.add_error(field, found)
         if data.get("delivery_method") == DeliveryMethod.PICKUP:
-            if data.get("pickup_branch") is None:
-                self.add_error("pickup_branch", _("Required when delivery_method is pickup."))
             for name in SHIPPING_ADDRESS_FIELDS:
-                if data.get(name) not in (None, "") and name in self.changed_data:
-                    self.add_error(name, _("A pickup order takes no shipping address."))
                 data[name] = None
-        elif data.get("pickup_branch") is not None:
-            self.add_error("pickup_branch", _("Only for delivery_method pickup."))
         for name in TEXT_FIELDS:
             if data.get(name) == "":
                 data[name] = None  # "absent values are null", as in the API
-        self.instance._admin_form = self  # the items' formset reports the §12 rules on fields
+        add_refusal_errors(self, getattr(self, "refusal", None), ORDER_TARGET)
         return data
 
 
-def _check_money(order: Order, stored: Order | None, *, subtotal: int, discount: int) -> int:
-    """SPEC §12's rules for the coupon, discount and tax the admin form holds, judged on the
-    goods the items inline will make, through the very function the API's writes call
-    (services.order_money_apply) on a copy of the order, under the same locks. Returns the total
-    the order will have; a refusal is a form error on the field the API would name."""
-    form = getattr(order, "_admin_form", None)
-    if form is None or any(name not in form.cleaned_data for name in MONEY_INPUTS):
-        return subtotal - discount + (order.shipping_cost or 0)  # the form has its own errors
-    probe = Order(
-        **{
-            f.attname: getattr(stored or order, f.attname)
-            for f in Order._meta.concrete_fields
-            if not f.generated  # search_text: the database's, unreadable on an unsaved order
+# --- refusals of the services, shown as form errors ---------------------------------------------
+
+ORDER_TARGET = "order"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A service's refusal of an admin save: its messages by form field (None: the form's own),
+    and whose form they belong to: the order's, or row `index` of the items' or payments'
+    inline."""
+
+    target: str
+    index: int | None
+    messages: dict[str | None, list[str]]
+
+
+class AdminWriteRefused(Exception):
+    """Raised out of the admin's save transaction, so that everything the save wrote before the
+    refusal is rolled back with it (OrderAdmin.changeform_view)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+def _flat(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flat(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flat(value)]
+    return [str(detail)]
+
+
+def refusal_messages(exc: Exception) -> dict[str | None, list[str]]:
+    """A service's refusal (a DRF ValidationError or Conflict, a rule's error) as messages by
+    form field, None for those that are not one field's."""
+    if isinstance(exc, pricing.RuleError):
+        return {exc.field: [exc.message]}
+    if isinstance(exc, StatusError):
+        return {"status": [str(exc)]}
+    detail = exc.detail if isinstance(exc, APIException) else [str(exc)]
+    if isinstance(detail, dict):
+        return {
+            (None if field == "non_field_errors" else field): _flat(value)
+            for field, value in detail.items()
         }
-    )
-    for name in ("status", "customer_id", "shipping_cost"):
-        setattr(probe, name, getattr(order, name))
-    if stored is None:  # a new order takes its coupon, discount and tax only through the service
-        order_coupon_clear(probe)
-    probe.items_subtotal, probe.items_discount = subtotal, discount
+    return {None: _flat(detail)}
+
+
+REFUSALS = (APIException, pricing.RuleError, StatusError)
+
+
+@contextmanager
+def refused_as(target: str, index: int | None = None) -> Iterator[None]:
     try:
-        order_money_apply(
-            order=probe,
-            data={name: form.cleaned_data[name] for name in MONEY_INPUTS},
-            previous_status=stored.status if stored else None,
-            previous_customer_id=stored.customer_id if stored else None,
-        )
-    except Conflict as exc:
-        raise ValidationError(str(exc.detail)) from None
-    except APIValidationError as exc:
-        messages_by_field = {
-            field: [str(message) for message in found] for field, found in exc.detail.items()
-        }
-        for field, found in messages_by_field.items():
+        yield
+    except REFUSALS as exc:
+        raise AdminWriteRefused(Refusal(target, index, refusal_messages(exc))) from exc
+
+
+def add_refusal_errors(form_or_formset: Any, refusal: Refusal | None, target: str) -> None:
+    """Put a refusal of the previous attempt at this same POST on the form (or inline row) it
+    is about: a field's message on that field, the others where the admin lists form errors."""
+    if refusal is None or refusal.target != target:
+        return
+    if target == ORDER_TARGET:
+        form = form_or_formset
+        for field, found in refusal.messages.items():
             form.add_error(field if field in form.fields else None, found)
-        raise ValidationError(
-            [
-                f"{field}: {message}"
-                for field, found in messages_by_field.items()
-                for message in found
-            ]
-        ) from None
-    return probe.total
-
-
-def order_coupon_clear(order: Order) -> None:
-    order.coupon_id = order.coupon_code = order.coupon_kind = None
-    order.coupon_value = order.coupon_max_discount = None
-    order.coupon_min_subtotal = order.order_discount = 0
+        return
+    formset = form_or_formset
+    row = None
+    if refusal.index is not None and refusal.index < len(formset.forms):
+        row = formset.forms[refusal.index]
+        if formset._should_delete_form(row):
+            row = None  # a deleted row's own errors are not shown
+    loose: list[str] = []
+    for field, found in refusal.messages.items():
+        if row is not None and field in row.fields:
+            row.add_error(field, found)
+        else:
+            loose.extend(found)
+    if loose:
+        raise ValidationError(loose)
 
 
 # --- inlines -------------------------------------------------------------------------------------
 
 
-def _edited_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
-    """Forms that add, change or delete a row (blank extra forms and untouched rows are not)."""
-    return [f for f in formset.forms if f.has_changed() or formset._should_delete_form(f)]
+# --- the form's data, as the services take it -----------------------------------------------------
 
 
-def _kept_forms(formset: BaseInlineFormSet) -> list[forms.ModelForm]:
-    """Forms for the rows the order will have after the save."""
-    return [
-        f
-        for f in formset.forms
-        if f.cleaned_data
-        and not formset._should_delete_form(f)
-        and (f.instance.pk is not None or f.has_changed())
-    ]
+def order_form_data(form: OrderAdminForm) -> dict[str, Any]:
+    """Every order field of the form, not only the changed ones: clean() may have cleared some
+    (a pickup order's shipping address) that the user never touched. A write that changes
+    nothing records nothing (services.order_update)."""
+    concrete = {f.name for f in Order._meta.concrete_fields}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in concrete or name in MONEY_INPUTS
+    }
+
+
+def item_form_data(row: forms.ModelForm, *, new: bool = True) -> dict[str, Any]:
+    data = row.cleaned_data
+    fields = {
+        "unit_price": data["unit_price"],
+        "unit_discount": data["unit_discount"],
+        "quantity": data["quantity"],
+        "notes": data.get("notes") or "",
+    }
+    if new:  # the product and its options are chosen once, when the item is made (SPEC §6)
+        fields.update(product=data["product"], options=row.chosen_options)
+    return fields
+
+
+def payment_form_data(row: forms.ModelForm) -> dict[str, Any]:
+    data = row.cleaned_data
+    return {
+        "payment_method": data.get("payment_method"),
+        "amount": data["amount"],
+        "approved": bool(data.get("approved")),
+        "transaction_id": data.get("transaction_id") or "",
+        "notes": data.get("notes") or "",
+    }
+
+
+def _is_new_row(formset: BaseInlineFormSet, row: forms.ModelForm) -> bool:
+    return row.instance.pk is None and row.has_changed() and not formset._should_delete_form(row)
+
+
+def write_rows(
+    formset: BaseInlineFormSet,
+    *,
+    add: Callable[[forms.ModelForm], Any],
+    update: Callable[[int, forms.ModelForm], Any],
+    delete: Callable[[int], Any],
+) -> None:
+    """Write an inline's rows through the services, each refusal pinned to its row: the removed
+    and changed rows first, then the new ones (as a formset saves them, so a removal makes room
+    first). Sets what the admin's change message reads (new/changed/deleted_objects)."""
+    target = formset.target
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for index, row in enumerate(formset.forms):
+        pk = row.instance.pk
+        if pk is None:
+            continue
+        if formset._should_delete_form(row):
+            with refused_as(target, index):
+                delete(pk)
+            formset.deleted_objects.append(row.instance)
+        elif row.has_changed():
+            with refused_as(target, index):
+                saved = update(pk, row)
+            formset.changed_objects.append((saved, row.changed_data))
+    for index, row in enumerate(formset.forms):
+        if _is_new_row(formset, row):
+            with refused_as(target, index):
+                formset.new_objects.append(add(row))
 
 
 def chosen_options_text(item: OrderItem) -> str:
@@ -496,59 +574,39 @@ class OrderItemForm(forms.ModelForm):
         if product is None or quantity is None:
             return data
         if self.instance.pk is None:
-            if not product.is_active:
-                self.add_error("product", _("Product %(id)s is inactive.") % {"id": product.pk})
-            try:
-                self.chosen_options = resolve_options(product, data.get("option_values") or [])
-            except APIValidationError as exc:
-                self.add_error("option_values", [str(m) for m in exc.detail["options"]])
-                return data
-        price = data.get("unit_price")
-        if price is None:  # as in the API: the catalog price with the chosen options' deltas
-            price = product.price + sum(value.price_delta for value in self.chosen_options)
-            data["unit_price"] = price
-        if (data.get("unit_discount") or 0) > price:
-            self.add_error(
-                "unit_discount", _("Must not exceed unit_price (%(price)s).") % {"price": price}
-            )
-        if price * quantity > MAX_ORDER_AMOUNT:
-            self.add_error(
-                "quantity",
-                _("unit_price × quantity must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT},
-            )
+            try:  # reported with the options' refusals, if any
+                rules.check_product_active(product)
+            except rules.OrderRuleError as exc:
+                self.add_error(exc.field, exc.messages)
+        try:  # the API's item rules (orders.rules), with its messages
+            if self.instance.pk is None:
+                self.chosen_options = rules.resolve_options(
+                    product, data.get("option_values") or []
+                )
+            price = data.get("unit_price")
+            if price is None:  # as in the API: the catalog price with the chosen options' deltas
+                price = data["unit_price"] = rules.catalog_unit_price(product, self.chosen_options)
+            rules.check_unit_discount(data.get("unit_discount") or 0, price)
+            rules.check_line_amount(price, quantity)
+        except rules.OrderRuleError as exc:
+            self.add_error("option_values" if exc.field == "options" else exc.field, exc.messages)
         return data
 
 
-class OrderItemFormSet(BaseInlineFormSet):
+class RefusalFormSet(BaseInlineFormSet):
+    """An inline whose rows are written by the services (OrderAdmin.save_related); a refusal of
+    theirs comes back as this formset's errors when the page is shown again."""
+
+    refusal: "Refusal | None" = None
+    target = ""
+
     def clean(self) -> None:
         super().clean()
-        if any(self.errors):
-            return
-        order: Order = self.instance
-        stored = _stored_order(order)
-        if _edited_forms(self):
-            for status in (stored.status if stored else None, order.status):
-                if status in ITEMS_LOCKED:
-                    raise ValidationError(
-                        _(
-                            "Items cannot be added, changed or removed while the order is "
-                            "'%(status)s'."
-                        )
-                        % {"status": status}
-                    )
-        kept = [f.cleaned_data for f in _kept_forms(self)]
-        items_total = sum((d["unit_price"] - d["unit_discount"]) * d["quantity"] for d in kept)
-        items_subtotal = sum(d["unit_price"] * d["quantity"] for d in kept)
-        if items_subtotal + (order.shipping_cost or 0) > MAX_ORDER_AMOUNT:
-            raise ValidationError(
-                _("An order's total must not exceed %(max)s.") % {"max": MAX_ORDER_AMOUNT}
-            )
-        # The payments inline, validated next, checks approvals against the total these items
-        # will make, not the stored one.
-        order._admin_items_total = items_total
-        order._admin_total = _check_money(
-            order, stored, subtotal=items_subtotal, discount=items_subtotal - items_total
-        )
+        add_refusal_errors(self, self.refusal, self.target)
+
+
+class OrderItemFormSet(RefusalFormSet):
+    target = "items"
 
 
 class OrderPaymentForm(forms.ModelForm):
@@ -565,41 +623,15 @@ class OrderPaymentForm(forms.ModelForm):
         label_from_model(self)
 
 
-class OrderPaymentFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        order: Order = self.instance
-        stored = _stored_order(order)
-        if not _edited_forms(self):
-            return  # like the API, a change elsewhere never fails on payments already approved
-        for status in (stored.status if stored else None, order.status):
-            if status in PAYMENTS_LOCKED:
-                raise ValidationError(
-                    _("Payments cannot be changed while the order is '%(status)s'.")
-                    % {"status": status}
-                )
-        items_total = getattr(
-            order, "_admin_items_total", order.items_subtotal - order.items_discount
-        )
-        total = getattr(order, "_admin_total", items_total + (order.shipping_cost or 0))
-        kept = _kept_forms(self)
-        approved = sum(f.cleaned_data["amount"] for f in kept if f.cleaned_data.get("approved"))
-        approved_before = stored.amount_paid if stored else 0
-        if approved > total and approved > approved_before:
-            settled = sum(
-                f.cleaned_data["amount"]
-                for f in kept
-                if f.cleaned_data.get("approved") and f.instance.pk and not f.has_changed()
-            )
-            raise ValidationError(
-                _(
-                    "Approved payments (%(approved)s) would take amount_paid above the order "
-                    "total (%(total)s): the outstanding amount is %(outstanding)s."
-                )
-                % {"approved": approved, "total": total, "outstanding": max(total - settled, 0)}
-            )
+class OrderPaymentFormSet(RefusalFormSet):
+    target = "payments"
+
+
+class RefusalInlineMixin:
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.refusal = getattr(request, "_order_refusal", None)  # a class made for this call
+        return formset
 
 
 class CompactInlineMixin:
@@ -616,7 +648,7 @@ class CompactInlineMixin:
         return formfield
 
 
-class OrderItemInline(CompactInlineMixin, admin.TabularInline):
+class OrderItemInline(RefusalInlineMixin, CompactInlineMixin, admin.TabularInline):
     model = OrderItem
     form = OrderItemForm
     formset = OrderItemFormSet
@@ -651,7 +683,7 @@ class OrderItemInline(CompactInlineMixin, admin.TabularInline):
         )
 
 
-class OrderPaymentInline(CompactInlineMixin, admin.TabularInline):
+class OrderPaymentInline(RefusalInlineMixin, CompactInlineMixin, admin.TabularInline):
     model = OrderPayment
     form = OrderPaymentForm
     formset = OrderPaymentFormSet
@@ -660,6 +692,107 @@ class OrderPaymentInline(CompactInlineMixin, admin.TabularInline):
     readonly_fields = ("created_at_local",)
 
     created_at_local = date_column("created_at", _("created at"))
+
+
+# --- the timeline (SPEC §13) ----------------------------------------------------------------------
+
+# The models whose fields an event's `changes` name: the order's, an item's, a payment's.
+CHANGE_MODELS = {"item": OrderItem, "payment": OrderPayment}
+
+
+def field_value_text(name: str, model: type, value: Any) -> str:
+    """A change's value as staff read it: a choice by its label, rows of an order by their ids."""
+    if name in ("items", "payments") and isinstance(value, list):
+        return value_text([f"#{pk}" for pk in value])
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except FieldDoesNotExist:
+        choices = {}
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    return value_text(value)
+
+
+def field_label(name: str, model: type) -> str:
+    """A change's field by its verbose name in the admin's language ("billing state")."""
+    special = {
+        "items": _("items"),
+        "payments": _("payments"),
+        "coupon_discount": _("coupon discount"),
+        "options": _("Options"),
+    }
+    if name in special:
+        return str(special[name])
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # an API name with no field of its own
+        return name
+
+
+def value_text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return pgettext("list separator", ", ").join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def changes_html(event: OrderEvent) -> str:
+    model = OrderItem if event.item_id else OrderPayment if event.payment_id else Order
+    lines = [
+        format_html(
+            "<li><b>{}</b>: {} → {}</li>",
+            field_label(name, model),
+            field_value_text(name, model, old),
+            field_value_text(name, model, new),
+        )
+        for name, (old, new) in (event.changes or {}).items()
+    ]
+    if event.note:
+        lines.append(format_html('<li class="note" dir="auto">{}</li>', event.note))
+    return format_html("<ul>{}</ul>", format_html_join("", "{}", ((line,) for line in lines)))
+
+
+def event_subject(event: OrderEvent) -> str:
+    if event.item_id:
+        return _("item #%(id)s") % {"id": event.item_id}
+    if event.payment_id:
+        return _("payment #%(id)s") % {"id": event.payment_id}
+    return ""
+
+
+def timeline_html(events: Any) -> str:
+    rows = [
+        (
+            date_text(event.at),
+            EventType(event.type).label,
+            event_subject(event),
+            event.actor.username if event.actor_id else _("the system"),
+            changes_html(event),
+        )
+        for event in events
+    ]
+    if not rows:
+        return str(_("No changes recorded yet."))
+    return format_html(
+        '<table class="order-timeline"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+        "</tr></thead><tbody>{}</tbody></table>",
+        _("when"),
+        _("event"),
+        _("by"),
+        _("changes"),
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+            rows,
+        ),
+    )
 
 
 # --- the order admin -----------------------------------------------------------------------------
@@ -725,9 +858,23 @@ class OrderAdmin(admin.ModelAdmin):
         "coupon_as_applied",
         "coupon_discount_amount",
         "tax_amount",
+        "timeline",
     )
     fieldsets = (
-        (None, {"fields": ("key", "status", "source", "customer", "notes", "extra", "tags")}),
+        (
+            None,
+            {
+                "fields": (
+                    ("key", "seen_version"),
+                    "status",
+                    "source",
+                    "customer",
+                    "notes",
+                    "extra",
+                    "tags",
+                )
+            },
+        ),
         (
             _("Coupon, discount and tax"),
             {
@@ -779,6 +926,7 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         (_("Dates"), {"fields": ("created_at_local", "updated_at_local")}),
+        (_("History"), {"fields": ("timeline", "staff_note")}),
     )
 
     class Media:
@@ -829,6 +977,13 @@ class OrderAdmin(admin.ModelAdmin):
             parts.append(_("goods from %(amount)s") % {"amount": money(terms.min_subtotal)})
         return ", ".join(str(part) for part in parts)
 
+    @admin.display(description=_("timeline"))
+    def timeline(self, order: Order) -> str:
+        """The order's events (SPEC §13), oldest first, read-only: one query."""
+        if order.pk is None:
+            return "—"
+        return timeline_html(OrderEvent.objects.filter(order_id=order.pk).select_related("actor"))
+
     @admin.display(description=_("amount paid"), ordering="amount_paid")
     def paid_amount(self, order: Order) -> str:
         return money(order.amount_paid)
@@ -860,58 +1015,130 @@ class OrderAdmin(admin.ModelAdmin):
         # Orders are never hard-deleted (SPEC §5); "Mark as deleted" moves them through the rules.
         return False
 
-    def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
-        if not change:
-            # Made plain: its coupon, discount and tax are applied in save_related, through the
-            # API's service, once its items exist (they are judged on the goods those make).
-            obj.source = OrderSource.ADMIN
-            order_coupon_clear(obj)
-            obj.tax_rate = pricing.TAX_RATE_ZERO
-            obj.save()
-            return
-        # A change is written in save_related, after the items and payments, in one call of the
-        # API's write path (one place for future hooks such as order events).
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except AdminWriteRefused as refused:
+            # The save's transaction is rolled back, every row it wrote with it. The same POST is
+            # validated again, and the forms report the refusal where it belongs (the refusal
+            # attributes of get_form/get_formset), so staff see the page with their input.
+            request._order_refusal = refused.refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
-        if formset.model is not OrderItem:
-            super().save_formset(request, form, formset, change)
-            return
-        items = formset.save(commit=False)
-        for item in formset.deleted_objects:
-            item.delete()
-        chosen = {id(form.instance): form.chosen_options for form in formset.forms}
-        for item in items:
-            if item.pk is None:  # the snapshot is taken once, when the item is made (SPEC §6)
-                options = chosen.get(id(item), [])
-                item.options = [value.pk for value in options]
-                item.product_data = product_snapshot(
-                    item.product,
-                    image=product_image_snapshot(item.product),
-                    options=options,
-                )
-            item.save()
-        formset.save_m2m()
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.refusal = getattr(request, "_order_refusal", None)  # a class made for this call
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Order, form: OrderAdminForm, change: bool):
+        # Nothing here: the order is written in save_related, with its items and payments,
+        # through the API's services (one write path: the same lock, totals and events).
+        pass
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        order_refresh_totals(order=Order.objects.select_for_update().get(pk=form.instance.pk))
-        # The form and its inlines already ran the same checks under the same locks
-        # (_check_money), so this cannot refuse. Every field of the form is written, not only
-        # the changed ones: clean() may have cleared some (a pickup order's shipping address)
-        # that the user never touched.
-        data = {name: form.cleaned_data[name] for name in MONEY_INPUTS}
-        if change:
-            editable = {f.name for f in Order._meta.concrete_fields} & set(form.cleaned_data)
-            editable -= set(MONEY_INPUTS)
-            data.update({name: getattr(form.instance, name) for name in editable})
-        order_update(order_id=form.instance.pk, data=data)
+        by_model = {formset.model: formset for formset in formsets}
+        items, payments = by_model[OrderItem], by_model[OrderPayment]
+        who = {"actor": request.user, "request_id": getattr(request, "request_id", None)}
+        data = order_form_data(form)
+        if not change:
+            self._create(form, items, payments, data, who)
+            self._note(form, who)
+            return
+        order_id = form.instance.pk
+        seen = form.cleaned_data.get("seen_version")
+        if seen is not None:  # the first write compares it under the lock, as If-Match does
+            with refused_as(ORDER_TARGET):
+                locked = Order.objects.select_for_update().only("version").get(pk=order_id)
+                try:
+                    check_if_match(
+                        order_id=order_id,
+                        version=locked.version,
+                        if_match=order_etag(order_id, seen),
+                    )
+                except PreconditionFailed:
+                    raise APIValidationError(
+                        _(
+                            "Someone changed this order after you opened it. Reload the page to "
+                            "see their change, then make yours again."
+                        )
+                    ) from None
+        # A move into a status that locks the items is written first, so that item edits in the
+        # same save are refused as the API refuses them after that move; otherwise the items
+        # first, as the coupon's minimum and the discount's maximum are judged on their goods.
+        locking = "status" in form.changed_data and data["status"] in ITEMS_LOCKED
+        if locking:
+            with refused_as(ORDER_TARGET):
+                order_update(order_id=order_id, data=data, **who)
+        write_rows(
+            items,
+            add=lambda row: item_add(order_id=order_id, data=item_form_data(row), **who),
+            update=lambda pk, row: item_update(
+                order_id=order_id, item_id=pk, data=item_form_data(row, new=False), **who
+            ),
+            delete=lambda pk: item_delete(order_id=order_id, item_id=pk, **who),
+        )
+        if not locking:
+            with refused_as(ORDER_TARGET):
+                order_update(order_id=order_id, data=data, **who)
+        # Last: approvals are judged on the total the items and the order's money make.
+        write_rows(
+            payments,
+            add=lambda row: payment_add(order_id=order_id, data=payment_form_data(row), **who),
+            update=lambda pk, row: payment_update(
+                order_id=order_id, payment_id=pk, data=payment_form_data(row), **who
+            ),
+            delete=lambda pk: payment_delete(order_id=order_id, payment_id=pk, **who),
+        )
+        self._note(form, who)
+
+    def _note(self, form, who: dict[str, Any]) -> None:
+        note = (form.cleaned_data.get("staff_note") or "").strip()
+        if note:
+            order_note_add(order_id=form.instance.pk, note=note, **who)
+
+    def _create(self, form, items, payments, data: dict[str, Any], who: dict[str, Any]) -> None:
+        """One call of the API's create: the order with its inline items and payments."""
+        new_items = [(i, row) for i, row in enumerate(items.forms) if _is_new_row(items, row)]
+        new_payments = [
+            (i, row) for i, row in enumerate(payments.forms) if _is_new_row(payments, row)
+        ]
+        try:
+            order = order_create(
+                data={**data, "source": OrderSource.ADMIN},
+                items=[item_form_data(row) for _, row in new_items] or None,
+                payments=[payment_form_data(row) for _, row in new_payments] or None,
+                **who,
+            )
+        except APIValidationError as exc:
+            by_row = exc.detail.get("payments") if isinstance(exc.detail, dict) else None
+            if isinstance(by_row, list):  # the inline payments' errors, by position
+                position = next(i for i, errors in enumerate(by_row) if errors)
+                messages = refusal_messages(APIValidationError(by_row[position]))
+                raise AdminWriteRefused(
+                    Refusal("payments", new_payments[position][0], messages)
+                ) from exc
+            raise AdminWriteRefused(Refusal(ORDER_TARGET, None, refusal_messages(exc))) from exc
+        except REFUSALS as exc:
+            raise AdminWriteRefused(Refusal(ORDER_TARGET, None, refusal_messages(exc))) from exc
+        # The admin logs and redirects to the form's instance: make it the order just made.
+        form.instance.__dict__.update(order.__dict__)
+        items.new_objects, payments.new_objects = (
+            list(order.items.all()),
+            list(order.payments.all()),
+        )
+        for formset in (items, payments):
+            formset.changed_objects, formset.deleted_objects = [], []
 
     @admin.action(description=_("Mark selected orders as deleted"), permissions=["change"])
     def mark_deleted(self, request: HttpRequest, queryset: QuerySet) -> None:
         done, refused = 0, []
         for order_id in queryset.values_list("pk", flat=True):
             try:
-                order_soft_delete(order_id=order_id)
+                order_soft_delete(
+                    order_id=order_id,
+                    actor=request.user,
+                    request_id=getattr(request, "request_id", None),
+                )
                 done += 1
             except APIValidationError as exc:
                 refused.append(f"#{order_id}: {exc.detail['status'][0]}")

@@ -11,7 +11,7 @@ distinct one is loaded (and shaped) once per response.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,3 +207,19 @@ def order_count_by_status(statuses: Collection[str]) -> int | None:
         return None
     tallies = OrderStatusDelta.objects.order_by().values("status").annotate(total=Sum("delta"))
     return sum(tally["total"] for tally in tallies if tally["status"] in statuses)
+
+
+# A list with no other parameter than these is counted from the status tallies.
+STATUS_ONLY_PARAMETERS = frozenset({"limit", "offset", "ordering", "status", "status_in"})
+
+
+def order_list_count(
+    *, parameters: Collection[str], statuses: Callable[[], Collection[str]]
+) -> int | None:
+    """The one place that decides how the order list is counted: exactly, from the status
+    tallies, when the list filters by status alone (the default page included); else None, and
+    the paginator counts the filtered rows. `statuses` gives the statuses the list is filtered
+    to (asked only when the tallies can answer)."""
+    if not set(parameters) <= STATUS_ONLY_PARAMETERS:
+        return None
+    return order_count_by_status(statuses())

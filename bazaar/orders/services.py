@@ -19,10 +19,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import ValidationError
+from django.utils.translation import gettext
+from rest_framework.exceptions import NotFound, ValidationError
 
 from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
+from bazaar.api.limits import MAX_ITEMS_PER_ORDER
 from bazaar.catalog.models import Product, ProductOptionValue
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.services import coupon_check_apply, coupon_check_uses
@@ -31,7 +33,7 @@ from bazaar.customers.services import customer_create
 from bazaar.jobs.tasks import after_status_write
 from bazaar.media.models import Image
 from bazaar.media.serializers import image_snapshot
-from bazaar.orders import events
+from bazaar.orders import events, rules
 from bazaar.orders.events import EventLog, PendingEvent
 from bazaar.orders.models import (
     EventType,
@@ -45,19 +47,12 @@ from bazaar.orders.pricing import RuleError, check_order_discount, coupon_discou
 from bazaar.orders.status import (
     ITEMS_LOCKED,
     NOT_COUNTING,
-    PAYMENTS_LOCKED,
     Status,
     StatusError,
     check_initial_status,
     check_transition,
 )
 from bazaar.orders.versions import check_if_match
-
-MAX_ITEMS_PER_ORDER = 1_000
-# An order (and so each of its items) totals at most this much: with at most 1 000 items every
-# sum stays far inside a 64-bit integer on every database.
-MAX_ORDER_AMOUNT = 10**15
-
 
 # --- totals -----------------------------------------------------------------------------------
 
@@ -77,12 +72,6 @@ def _payment_totals(order_id: int) -> dict[str, int]:
         amount_paid=Coalesce(Sum("amount", filter=Q(approved=True)), 0)
     )
     return {"amount_paid": int(totals["amount_paid"])}
-
-
-def order_totals_from_rows(*, order_id: int) -> dict[str, int]:
-    """The stored totals, recomputed from the item and payment rows (one query per relation:
-    summing both relations in one join would multiply the sums)."""
-    return {**_item_totals(order_id), **_payment_totals(order_id)}
 
 
 ITEM_TOTAL_FIELDS = ["item_count", "item_quantity", "items_subtotal", "items_discount"]
@@ -116,10 +105,8 @@ def _lock_order(order_id: int, if_match: str | None = None) -> Order:
 
 
 def _check_order_amount(order: Order) -> None:
-    if order.items_subtotal + order.shipping_cost > MAX_ORDER_AMOUNT:
-        raise ValidationError(
-            {"non_field_errors": [f"An order's total must not exceed {MAX_ORDER_AMOUNT}."]}
-        )
+    with rule_errors():
+        rules.check_order_amount(order.items_subtotal, order.shipping_cost)
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -210,16 +197,13 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
     for index, payment in enumerate(payments):
         if not payment.get("approved"):
             continue
-        if paid + payment["amount"] > order.total:
-            errors: list[dict] = [{} for _ in payments]
-            errors[index] = {
-                "amount": [
-                    f"Approving {payment['amount']} would take amount_paid above the order total "
-                    f"({order.total}): the outstanding amount is {max(order.total - paid, 0)}."
-                ]
-            }
-            raise ValidationError({"payments": errors})
         paid += payment["amount"]
+        try:
+            rules.check_approval(payment["amount"], paid_with_it=paid, total=order.total)
+        except rules.OrderRuleError as exc:
+            errors: list[dict] = [{} for _ in payments]
+            errors[index] = {exc.field: exc.messages}
+            raise ValidationError({"payments": errors}) from None
 
 
 @transaction.atomic
@@ -275,11 +259,14 @@ def _split_money(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @contextmanager
 def rule_errors() -> Iterator[None]:
-    """A §12 rule's refusal (pricing.RuleError) as the API's 400 on the field it names."""
+    """A rule's refusal (pricing.RuleError, rules.OrderRuleError) as the API's 400 on the field it
+    names; a refusal by the order's state (rules.OrderConflictError) as its 409."""
     try:
         yield
+    except rules.OrderConflictError as exc:
+        raise Conflict(exc.message) from None
     except RuleError as exc:
-        raise ValidationError({exc.field: [exc.message]}) from None
+        raise ValidationError({exc.field: getattr(exc, "messages", [exc.message])}) from None
 
 
 def _starts_counting(order: Order, previous_status: str | None, previous_customer_id) -> bool:
@@ -450,10 +437,8 @@ def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
 
 def _lock_for_items(order_id: int, if_match: str | None) -> Order:
     order = _lock_order(order_id, if_match)
-    if order.status in ITEMS_LOCKED:
-        raise Conflict(
-            f"Items cannot be added, changed or removed while the order is '{order.status}'."
-        )
+    with rule_errors():
+        rules.check_items_unlocked(order.status)
     return order
 
 
@@ -497,7 +482,9 @@ def item_update(
 ) -> OrderItem:
     order = _lock_for_items(order_id, if_match)
     log = EventLog(order, actor=actor, request_id=request_id)
-    item = OrderItem.objects.get(pk=item_id, order_id=order.pk)
+    item = OrderItem.objects.filter(pk=item_id, order_id=order.pk).first()
+    if item is None:  # removed by a write that held the lock before this one
+        raise NotFound(gettext("Item %(id)s is not in this order.") % {"id": item_id})
     before = events.state(item, events.ITEM_FIELDS)
     data.pop("product", None)
     for name, value in data.items():
@@ -544,23 +531,15 @@ def _commit_item_change(order: Order, log: EventLog) -> None:
 
 def _lock_for_payments(order_id: int, if_match: str | None) -> Order:
     order = _lock_order(order_id, if_match)
-    if order.status in PAYMENTS_LOCKED:
-        raise Conflict(f"Payments cannot be changed while the order is '{order.status}'.")
+    with rule_errors():
+        rules.check_payments_unlocked(order.status)
     return order
 
 
 def _check_approval(order: Order, payment: OrderPayment) -> None:
     """After the write, inside the lock: approved payments must not exceed the total (SPEC §7)."""
-    if order.amount_paid > order.total:
-        outstanding = max(order.total - (order.amount_paid - payment.amount), 0)
-        raise ValidationError(
-            {
-                "amount": [
-                    f"Approving {payment.amount} would take amount_paid above the order total "
-                    f"({order.total}): the outstanding amount is {outstanding}."
-                ]
-            }
-        )
+    with rule_errors():
+        rules.check_approval(payment.amount, paid_with_it=order.amount_paid, total=order.total)
 
 
 @transaction.atomic
@@ -603,7 +582,9 @@ def payment_update(
 ) -> OrderPayment:
     order = _lock_for_payments(order_id, if_match)
     log = EventLog(order, actor=actor, request_id=request_id)
-    payment = OrderPayment.objects.get(pk=payment_id, order_id=order.pk)
+    payment = OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).first()
+    if payment is None:  # removed by a write that held the lock before this one
+        raise NotFound(gettext("Payment %(id)s is not in this order.") % {"id": payment_id})
     before = events.state(payment, events.PAYMENT_FIELDS)
     was_counted = payment.amount if payment.approved else 0
     for name, value in data.items():

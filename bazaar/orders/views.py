@@ -20,18 +20,17 @@ from bazaar.orders.event_shapes import (
 )
 from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
 from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderPayment
-from bazaar.orders.serializers import (
-    NestedShapes,
-    OrderItemSerializer,
+from bazaar.orders.serializers.inputs import (
     OrderItemWriteSerializer,
-    OrderPaymentSerializer,
     OrderPaymentWriteSerializer,
-    OrderSerializer,
     OrderWriteSerializer,
-    item_data,
-    orders_data,
-    payment_data,
 )
+from bazaar.orders.serializers.schema import (
+    OrderItemSerializer,
+    OrderPaymentSerializer,
+    OrderSerializer,
+)
+from bazaar.orders.serializers.shapes import NestedShapes, item_data, orders_data, payment_data
 from bazaar.orders.versions import etag_matches, order_etag
 
 ORDER_EXAMPLE = OpenApiExample(
@@ -98,10 +97,6 @@ CS_CART_EXAMPLE = OpenApiExample(
 )
 
 
-# A list with no other parameter than these is counted from the status tallies.
-STATUS_ONLY_PARAMETERS = {"limit", "offset", "ordering", "status", "status_in"}
-
-
 class OrderResponseMixin:
     """Write endpoints answer with the whole order, read through the one read path, with its
     ETag; they pass the acting user, the request id and `If-Match` to the services."""
@@ -156,19 +151,15 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
+        # The filterset the list was filtered with (bazaar.api.filters.DjangoFilterBackend).
+        count = selectors.order_list_count(
+            parameters=request.query_params, statuses=self.filterset.statuses
+        )
         page = self.paginator.paginate_queryset(
-            queryset, request, self, read=selectors.order_rows, count=self.count_by_status()
+            queryset, request, self, read=selectors.order_rows, count=count
         )
         rows = selectors.order_rows_related(page)
         return self.get_paginated_response(orders_data(rows, request))
-
-    def count_by_status(self) -> int | None:
-        """The list's count from the status tallies, when it filters by status alone (the
-        default page included), else None: the paginator counts the rows."""
-        if not set(self.request.query_params) <= STATUS_ONLY_PARAMETERS:
-            return None
-        # The filterset the list was filtered with (bazaar.api.filters.DjangoFilterBackend).
-        return selectors.order_count_by_status(self.filterset.statuses())
 
     def retrieve(self, request, *args, **kwargs):
         # Not through the list's filters: a deleted order is still shown by id.

@@ -38,7 +38,7 @@ from bazaar.api.tests.live_server import (
 )
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.orders.models import Order, OrderItem
-from bazaar.orders.services import order_totals_from_rows
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = [
     pytest.mark.postgres_only,

@@ -27,8 +27,8 @@ from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 REFERENCE_MODELS = (
     Country, State, City, PaymentMethod, ShippingMethod, Branch, Product, Image, Customer,

@@ -11,7 +11,7 @@ from bazaar.accounts.models import User
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.conftest import client_for
 from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.services import order_totals_from_rows
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

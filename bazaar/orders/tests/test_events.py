@@ -390,3 +390,17 @@ def test_a_replayed_write_records_no_second_event(admin_client):
         "order_created",
         "order_updated",
     ]
+
+
+@pytest.mark.parametrize("kind", ["item", "payment"])
+def test_regression_a_row_removed_by_an_earlier_write_is_a_404_not_a_500(admin_client, kind):
+    """Was: DoesNotExist (a 500) when a racing write removed the row after the view found it."""
+    from rest_framework.exceptions import NotFound
+
+    from bazaar.orders import services
+
+    order = new_order(admin_client)
+    update = services.item_update if kind == "item" else services.payment_update
+    with pytest.raises(NotFound, match="is not in this order"):
+        update(order_id=order["id"], **{f"{kind}_id": 999_999}, data={"notes": "x"})
+    assert Order.objects.get(pk=order["id"]).version == 1

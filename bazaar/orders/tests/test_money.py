@@ -10,8 +10,8 @@ from bazaar.coupons.models import Coupon
 from bazaar.coupons.tests.factories import CouponFactory
 from bazaar.customers.tests.factories import CustomerFactory
 from bazaar.orders.models import Order
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.geo.tests.factories import CityFactory, StateFactory
 from bazaar.methods.models import PaymentMethod
 from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import CREATABLE, TRANSITIONS, Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = pytest.mark.django_db
 

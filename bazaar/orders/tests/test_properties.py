@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.orders.models import Order
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import (
     CREATABLE,
     NOT_PAYABLE,
@@ -26,6 +25,7 @@ from bazaar.orders.status import (
     check_initial_status,
     check_transition,
 )
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 STATUSES = [s.value for s in Status]
 ALLOWED = re.compile(r"Allowed next statuses: (?P<list>[a-z, ]+)\.$")

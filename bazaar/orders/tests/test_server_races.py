@@ -33,8 +33,8 @@ from bazaar.api.tests.live_server import LiveServer, gunicorn, pytest_database_u
 from bazaar.api.tests.live_server import request as live_request
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.orders.models import Order, OrderItem, OrderPayment
-from bazaar.orders.services import order_totals_from_rows
 from bazaar.orders.status import ITEMS_LOCKED, Status
+from bazaar.orders.tests.totals import order_totals_from_rows
 
 pytestmark = [
     pytest.mark.postgres_only,
