@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bazaar.methods",
     "bazaar.coupons",
     "bazaar.orders",
+    "bazaar.webhooks",
     "bazaar.demo",
     "bazaar.jobs",
 ]
@@ -232,6 +233,20 @@ TASKS = {
 # One status write in this many enqueues the tally compaction (bazaar.jobs.tasks; 1: every one).
 COMPACT_TALLIES_ONE_IN = env_int("COMPACT_TALLIES_ONE_IN", 500)
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+
+# --- Webhooks (SPEC §15, docs/webhooks.md) -------------------------------------------------------
+# Plain http:// URLs, and URLs whose host is or resolves to a loopback, private, link-local or
+# other non-public address: refused unless these are true (development, tests).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# A delivery succeeds with a 2xx answer within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10)
+# Each worker attempts the due deliveries nobody is sending this often (lost enqueues); 0: only
+# when it starts.
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS") or 60)
+# The site's public address (https://shop.example): image URLs in webhook bodies are made
+# absolute with it, as the API makes them absolute with the request's host. Empty: paths.
+WEBHOOK_BASE_URL = os.environ.get("WEBHOOK_BASE_URL", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

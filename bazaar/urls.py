@@ -6,7 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bazaar.api.views import healthz, readyz
 
-API_APPS = ["accounts", "customers", "geo", "media", "catalog", "methods", "orders", "coupons"]
+API_APPS = [
+    "accounts",
+    "customers",
+    "geo",
+    "media",
+    "catalog",
+    "methods",
+    "orders",
+    "coupons",
+    "webhooks",
+]
 
 urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),

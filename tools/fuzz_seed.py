@@ -118,7 +118,13 @@ def main(base: str, token: str) -> None:
             "notes": "fuzz",
         },
     )
-    pinned = {"order": None, "item": None, "payment": None}
+    pinned = {"order": None, "item": None, "payment": None, "webhook": None}
+    # A public address literal: valid without DNS, and never sent to (no worker runs here).
+    pinned["webhook"] = api.first_or_create(
+        "/api/webhooks/", {"url": "https://93.184.215.14/fuzz", "events": ["*"]}
+    )
+    if pinned["webhook"]:
+        api.call("POST", f"/api/webhooks/{pinned['webhook']}/ping/")
     if made is not None:
         pinned["order"] = made["id"]
         if product is not None:
@@ -140,6 +146,7 @@ POSITIVE_DATA_EXCLUDED: dict[str, str] = {
     "auth_token_create": "which username/password pairs exist",
     "orders_destroy": "status moves: a processing/shipped/completed order cannot be deleted",
     "images_create": "the file must be a decodable image",
+    "webhooks_deliveries_retry_create": "only a failed delivery can be retried (409)",
 }
 for _prefix, _why in {
     "branches": "city ids that exist, a unique code",
@@ -157,6 +164,7 @@ for _prefix, _why in {
     "roles": "a unique name",
     "states": "country ids that exist, a code unique within its country",
     "users": "unique usernames and mobile numbers, role ids that exist",
+    "webhooks": "a URL whose host is, or resolves (DNS) to, a public address",
 }.items():
     for _action in ("create", "update", "partial_update"):
         POSITIVE_DATA_EXCLUDED[f"{_prefix}_{_action}"] = _why
@@ -193,8 +201,13 @@ def schemathesis_config(pinned: dict) -> str:
     """A schemathesis.toml: `order_pk` (and the item/payment `id`) pinned to the fresh order, and
     a 400 allowed for valid-looking data where only state decides (POSITIVE_DATA_EXCLUDED)."""
     lines = [EVERY_OPERATION]
+    parameters = []
     if pinned["order"]:
-        lines += ["[parameters]", f'"path.order_pk" = {pinned["order"]}', ""]
+        parameters.append(f'"path.order_pk" = {pinned["order"]}')
+    if pinned.get("webhook"):
+        parameters.append(f'"path.webhook_pk" = {pinned["webhook"]}')
+    if parameters:
+        lines += ["[parameters]", *parameters, ""]
     excluded = dict(POSITIVE_DATA_EXCLUDED)
     for kind in ("item", "payment"):
         if pinned[kind]:

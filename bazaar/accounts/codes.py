@@ -36,6 +36,7 @@ class Block(IntEnum):
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
     COUPONS = 2300
+    WEBHOOKS = 2400
 
 
 # English, as the API names the codes (GET /api/auth/permissions/) and as the permission rows are
@@ -56,6 +57,7 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDER_ITEMS: gettext_noop("order items"),
     Block.ORDER_PAYMENTS: gettext_noop("order payments"),
     Block.COUPONS: gettext_noop("coupons"),
+    Block.WEBHOOKS: gettext_noop("webhooks"),
 }
 
 ACTION_NAMES: dict[Action, str] = {

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bazaar.customers.tests.factories import CustomerFactory
 from bazaar.orders.models import Order
+from bazaar.webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +15,7 @@ LIST_ROUTES = [
     "user-list", "role-list", "product-list", "customer-list", "country-list", "state-list",
     "city-list", "image-list", "payment-method-list", "shipping-method-list", "branch-list",
     "order-list", "order-item-list", "order-payment-list", "coupon-list", "order-event-list",
+    "webhook-list", "webhook-delivery-list",
 ]  # fmt: skip
 
 
@@ -34,11 +36,14 @@ def test_every_list_route_is_covered_here():
 @pytest.fixture
 def list_paths(admin_client) -> dict[str, str]:
     order = admin_client.post("/api/orders/", {}).json()
+    webhook = Webhook.objects.create(url="https://93.184.215.14/h", events=["*"], secret="-")
     paths = {}
     for name in LIST_ROUTES:
         kwargs = (
             {"order_pk": order["id"]} if name.startswith("order-") and name != "order-list" else {}
         )
+        if name == "webhook-delivery-list":
+            kwargs = {"webhook_pk": webhook.pk}
         paths[name] = reverse(name, kwargs=kwargs).rstrip("?")
     return paths
 

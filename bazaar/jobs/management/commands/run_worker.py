@@ -3,11 +3,40 @@
 The database queue (the default) runs django-tasks-db's worker; RQ (TASKS_BACKEND=rq, the default
 when REDIS_URL is set) runs django-rq's worker with its scheduler, so tasks deferred with
 `run_after` run too. Any number of workers may run on any number of hosts: each task is claimed
-by exactly one (a locked row, or an RQ job popped atomically)."""
+by exactly one (a locked row, or an RQ job popped atomically).
+
+Beside the queue, each worker sweeps the webhook outbox (bazaar.webhooks.services
+.deliveries_sweep): once when it starts and then every WEBHOOK_SWEEP_SECONDS, it attempts every
+due delivery that nobody is sending, so a delivery whose task was lost (the process died between
+the commit and the enqueue, a queue flushed) still goes out. Each attempt is claimed first, so
+sweeps and tasks on any number of workers never make one attempt twice."""
+
+import logging
+import threading
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+
+def sweep_once() -> None:
+    from bazaar.webhooks.services import deliveries_sweep
+
+    try:
+        deliveries_sweep()
+    except Exception:  # a database hiccup must not end the sweeping: the next round retries
+        logger.exception("webhook sweep failed")
+    finally:
+        close_old_connections()
+
+
+def sweep_forever(every: float, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        sweep_once()
+    connection.close()
 
 
 class Command(BaseCommand):
@@ -26,6 +55,21 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default=None, help="A name for this worker's logs.")
 
     def handle(self, *args, interval: float, max_tasks, burst: bool, worker_id, **options):
+        sweep_once()  # what was due before this worker started (lost enqueues included)
+        stop = threading.Event()
+        if not burst and settings.WEBHOOK_SWEEP_SECONDS > 0:
+            threading.Thread(
+                target=sweep_forever,
+                args=(settings.WEBHOOK_SWEEP_SECONDS, stop),
+                name="webhook-sweep",
+                daemon=True,
+            ).start()
+        try:
+            self.run_queue(interval=interval, max_tasks=max_tasks, burst=burst, worker_id=worker_id)
+        finally:
+            stop.set()
+
+    def run_queue(self, *, interval: float, max_tasks, burst: bool, worker_id) -> None:
         if settings.TASKS_BACKEND == "rq":
             rq_options: dict = {
                 "with_scheduler": True,
