@@ -76,7 +76,7 @@ class IdField(WholeNumberField):
 
 # The schema types below are what the filters accept; drf-spectacular alone would guess `number`
 # for ids, `string` for booleans and `date-time` where a date is accepted too.
-@extend_schema_field(OpenApiTypes.INT64)
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
