@@ -6,13 +6,15 @@ a small space, so it reuses keys across unrelated requests, and such answers wou
 failures that only stateful runs can produce. Every valid key it sends is made unique; a key that
 the schema rules out (negative data) is sent as drawn, so its 400 is still checked.
 
-A query array of strings (`tag_in`, `form` style, not exploded) travels as one comma-joined text,
-so a "negative" array can arrive as a valid one: an item changed into an object is sent as its
-text (`{}` is a fine label), an item with a comma in it as two items. schemathesis re-reads such
-values from the wire for path arrays and for plain strings, not for these (nor for a mutated
-value that is sent as an empty text, which `allowEmptyValue` admits). `filter_failure` drops
-exactly the "schema-violating request accepted" failures whose every mutated parameter was sent
-as valid text: empty where allowed, or such an array valid item by item. Any other is kept."""
+A query value travels as text, and a query array (`form` style, not exploded) as one
+comma-joined text, so a "negative" value can arrive as a valid one: an item of `tag_in` changed
+into an object is sent as its text (`{}` is a fine label), an item with a comma in it as two
+items, `billing_city_in` changed into the integer 40 is sent as `40`, the wire form of `[40]`,
+and a value sent as an empty text is what `allowEmptyValue` admits. schemathesis reads some of
+these back from the wire itself, one mutation at a time, not when several meet in one case.
+`filter_failure` drops exactly the "schema-violating request accepted" failures whose every
+mutated parameter, read back from the text sent by its schema's types, is valid after all. Any
+other failure is kept, and so is one whose text is not a plain form of its type."""
 
 import re
 import uuid
@@ -36,21 +38,47 @@ def before_call(context, case, **kwargs):
         case.headers = headers
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def _read_back(text: str, schema: dict):
+    """`text` read as a value of `schema`'s type, as the query carries it; ValueError when the
+    text is not that type's plain form (then the failure is kept: no guess is made)."""
+    kind = schema.get("type")
+    if kind == "string":
+        return text
+    if kind == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text in {"true", "false"}:
+        return text == "true"
+    raise ValueError(text)
+
+
 def _sent_as_valid(case, name: str, texts: list[str]) -> bool:
     """Whether the text sent for a mutated query parameter is valid after all: empty where the
-    parameter allows an empty value, or a comma-joined array of strings valid item by item."""
+    parameter allows an empty value, or, read back by the schema's types (an array split on its
+    commas), a value the schema admits."""
     parameter = case.operation.get_parameter_set(ParameterLocation.QUERY).get(name)
     definition = getattr(parameter, "definition", None) or {}
     if texts == [""]:
         return bool(definition.get("allowEmptyValue"))
     schema = definition.get("schema") or {}
-    items = schema.get("items") or {}
-    if schema.get("type") != "array" or items.get("type") != "string":
+    try:
+        if schema.get("type") == "array":
+            if definition.get("style", "form") != "form" or definition.get("explode", True):
+                return False
+            items = schema.get("items") or {}
+            value = [_read_back(piece, items) for text in texts for piece in text.split(",")]
+        elif len(texts) == 1:
+            value = _read_back(texts[0], schema)
+        else:
+            return False
+    except ValueError:
         return False
-    if definition.get("style", "form") != "form" or definition.get("explode", True):
-        return False
-    validator = jsonschema_rs.validator_for(items)
-    return all(validator.is_valid(piece) for text in texts for piece in text.split(","))
+    return jsonschema_rs.validator_for(schema).is_valid(value)
 
 
 @schemathesis.hook
