@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
+# Threads per worker (gunicorn's gthread worker): a long streamed export (GET /api/orders/export/)
+# keeps its worker alive, where a sync worker is killed after --timeout however busy it is.
+THREADS ?= 4
 # Extra pytest arguments, e.g. PYTEST_ARGS=--junitxml=report.xml (CI's totals come from those).
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
@@ -11,7 +14,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 PO := bazaar/locale/fa/LC_MESSAGES/django.po
 MO := $(PO:.po=.mo)
 
-.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke bench-scaling \
+.PHONY: install run worker serve test test-postgres lint format e2e bench bench-smoke bench-scaling bench-export \
 	fuzz lock clean messages
 
 install: $(STAMP) $(MO)
@@ -47,7 +50,7 @@ run: install
 	$(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn bazaar.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--access-logfile - --timeout 60
+		--threads $(THREADS) --access-logfile - --timeout 60
 
 worker: install
 	$(BIN)/python manage.py migrate --noinput
@@ -70,6 +73,9 @@ bench-smoke: install
 	BENCH_SIZES=200 BENCH_DURATION=2 BENCH_REQUESTS=20 BENCH_OUT=bench/results/smoke.md $(BIN)/python bench/run.py
 
 # Requests/s of the mix with 1, 2, 4 workers, with and without a replica (docs/scaling.md).
+bench-export: install
+	$(BIN)/python bench/export.py
+
 bench-scaling: install
 	$(BIN)/python bench/scaling.py
 

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "bazaar.methods",
     "bazaar.coupons",
     "bazaar.orders",
+    "bazaar.feed",
+    "bazaar.fulfilment",
     "bazaar.webhooks",
     "bazaar.demo",
     "bazaar.jobs",
@@ -232,6 +234,12 @@ TASKS = {
 }
 # One status write in this many enqueues the tally compaction (bazaar.jobs.tasks; 1: every one).
 COMPACT_TALLIES_ONE_IN = env_int("COMPACT_TALLIES_ONE_IN", 500)
+# The change feed (SPEC §15): a cursor is valid this many days (410 after); rows are kept a day
+# longer; one feed write in FEED_PURGE_ONE_IN enqueues the purge (bazaar.feed.tasks).
+FEED_CURSOR_MAX_AGE_DAYS = env_int("FEED_CURSOR_MAX_AGE_DAYS", 7)
+FEED_PURGE_ONE_IN = env_int("FEED_PURGE_ONE_IN", 1000)
+# The CSV export (SPEC §15) reads the orders in batches of this many.
+EXPORT_BATCH_SIZE = env_int("EXPORT_BATCH_SIZE", 500)
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 
 # --- Webhooks (SPEC §15, docs/webhooks.md) -------------------------------------------------------
@@ -347,7 +355,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     # The order statuses are one choice set wherever they appear (`status`,
     # `allowed_next_statuses`): one component.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "bazaar.orders.status.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "bazaar.orders.status.Status",
+        "ShipmentStatusEnum": "bazaar.fulfilment.models.ShipmentStatus",
+        "FulfilmentStatusEnum": "bazaar.orders.models.FulfilmentStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bazaar.api.schema.postprocess_error_responses",

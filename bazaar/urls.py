@@ -13,7 +13,9 @@ API_APPS = [
     "media",
     "catalog",
     "methods",
+    "feed",
     "orders",
+    "fulfilment",
     "coupons",
     "webhooks",
 ]

@@ -145,7 +145,10 @@ def main(base: str, token: str) -> None:
 POSITIVE_DATA_EXCLUDED: dict[str, str] = {
     "auth_token_create": "which username/password pairs exist",
     "orders_destroy": "status moves: a processing/shipped/completed order cannot be deleted",
+    "orders_export_list": "the order list's parameters, with the same rules (see orders_list)",
+    "orders_changes_list": "a cursor is opaque: only the ones the feed issued are accepted",
     "images_create": "the file must be a decodable image",
+    "orders_shipments_destroy": "only a pending shipment can be deleted (SPEC §14)",
     "webhooks_deliveries_retry_create": "only a failed delivery can be retried (409)",
 }
 for _prefix, _why in {
@@ -158,6 +161,9 @@ for _prefix, _why in {
     "orders": "ids that exist, state within country, status moves, national-code check digit",
     "orders_items": "product ids/options that exist, unit_discount <= unit_price, locked orders",
     "orders_payments": "payment method ids that exist, approved amount <= outstanding",
+    "orders_shipments": "item ids of the order, quantities left to ship, the shipment status "
+    "table, the order's status (SPEC §14)",
+    "orders_refunds": "approved payments of the order, amounts and quantities left (SPEC §14)",
     "payment_methods": "image ids that exist",
     "shipping_methods": "image ids that exist",
     "products": "unique code and slug, image ids, price + option delta >= 0",

@@ -2,9 +2,10 @@
 
     create = +1, list = +2, retrieve = +3, update (PUT/PATCH) = +4, delete = +5
 
-so orders (block 2200) are 2201 create ... 2205 delete. Views declare their block; the permission
-class adds the offset. Each code is also a Django permission `accounts.code_<n>`, so roles (groups),
-direct grants and the admin use Django's own machinery.
+so orders (block 2200) are 2201 create ... 2205 delete. A few blocks have an action beyond the
+five (`EXTRA_ACTIONS`): orders are exported with 2206 (SPEC §3, §15). Views declare their block;
+the permission class adds the offset. Each code is also a Django permission `accounts.code_<n>`,
+so roles (groups), direct grants and the admin use Django's own machinery.
 """
 
 from enum import IntEnum
@@ -18,6 +19,7 @@ class Action(IntEnum):
     RETRIEVE = 3
     UPDATE = 4
     DELETE = 5
+    EXPORT = 6
 
 
 class Block(IntEnum):
@@ -35,6 +37,8 @@ class Block(IntEnum):
     ORDERS = 2200
     ORDER_ITEMS = 2220
     ORDER_PAYMENTS = 2240
+    ORDER_SHIPMENTS = 2260
+    ORDER_REFUNDS = 2280
     COUPONS = 2300
     WEBHOOKS = 2400
 
@@ -56,6 +60,8 @@ BLOCK_LABELS: dict[Block, str] = {
     Block.ORDERS: gettext_noop("orders"),
     Block.ORDER_ITEMS: gettext_noop("order items"),
     Block.ORDER_PAYMENTS: gettext_noop("order payments"),
+    Block.ORDER_SHIPMENTS: gettext_noop("order shipments"),
+    Block.ORDER_REFUNDS: gettext_noop("order refunds"),
     Block.COUPONS: gettext_noop("coupons"),
     Block.WEBHOOKS: gettext_noop("webhooks"),
 }
@@ -66,12 +72,32 @@ ACTION_NAMES: dict[Action, str] = {
     Action.RETRIEVE: gettext_noop("Retrieve %(resource)s"),
     Action.UPDATE: gettext_noop("Update %(resource)s"),
     Action.DELETE: gettext_noop("Delete %(resource)s"),
+    Action.EXPORT: gettext_noop("Export %(resource)s"),
+}
+
+# The actions every block has, and those only some blocks have (SPEC §3: "beyond the five").
+BASIC_ACTIONS: tuple[Action, ...] = (
+    Action.CREATE,
+    Action.LIST,
+    Action.RETRIEVE,
+    Action.UPDATE,
+    Action.DELETE,
+)
+EXTRA_ACTIONS: dict[Block, tuple[Action, ...]] = {Block.ORDERS: (Action.EXPORT,)}
+# Blocks with fewer than the five basic actions: refunds are never edited or deleted (SPEC §3,
+# §14), so 2284 and 2285 do not exist.
+BLOCK_ACTIONS: dict[Block, tuple[Action, ...]] = {
+    Block.ORDER_REFUNDS: (Action.CREATE, Action.LIST, Action.RETRIEVE),
 }
 
 # PermissionCode.ORDERS_CREATE == 2201, PermissionCode.ORDER_ITEMS_LIST == 2222, ...
 PermissionCode = IntEnum(
     "PermissionCode",
-    {f"{block.name}_{action.name}": block + action for block in Block for action in Action},
+    {
+        f"{block.name}_{action.name}": block + action
+        for block in Block
+        for action in (*BLOCK_ACTIONS.get(block, BASIC_ACTIONS), *EXTRA_ACTIONS.get(block, ()))
+    },
 )
 
 

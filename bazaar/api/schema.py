@@ -476,6 +476,11 @@ COMPONENT_DESCRIPTIONS: dict[str, str] = {
     "Me": "The user the token belongs to, with every permission code they hold.",
     "MethodData": "A payment or shipping method of an order.",
     "Order": "An order with its items, payments and totals (integers, smallest currency unit).",
+    "OrderChange": "An order changed after the cursor, in its latest version; `change` is "
+    "`delete` when its status is `deleted`.",
+    "OrderChangePage": "A page of the change feed. Continue from `next_cursor` (always given, "
+    "also when `has_more` is false); an order changed several times between two reads may "
+    "appear once, and an order may appear again in a later page.",
     "OrderItem": "A line item. `product_data` is a snapshot taken when the item was added.",
     "OrderItemWrite": "A line item. `unit_price` defaults to the product's price plus the "
     "chosen options' deltas; `unit_discount` may not exceed it.",
@@ -538,6 +543,15 @@ OPERATION_DESCRIPTIONS: dict[tuple[str, str], str] = {
     "the allowed transitions. Items and payments are changed through their own endpoints.",
     ("OrderViewSet", "destroy"): "Soft delete: the status becomes `deleted` (the order stays "
     "readable by id).",
+    ("OrderChangesViewSet", "list"): "The change feed: every order changed after the cursor, "
+    "in its latest version, at least once, in the order the changes committed; a change made "
+    "by a slow transaction that commits after a faster, later one is never skipped. A cursor "
+    "stays valid for at least 7 days; an expired one is a 410.",
+    ("OrderExportViewSet", "list"): "The orders of the list, with its filters, search and "
+    "ordering, as CSV (UTF-8 with a byte-order mark, RFC 4180 quoting), streamed: one row per "
+    "order, or per item with `rows=items`. Amounts are integers, timestamps ISO, "
+    "`created_at_jalali` is the Solar Hijri date and time in the shop's time zone; a cell that "
+    "a spreadsheet would run as a formula is prefixed with `'`.",
     ("OrderItemViewSet", "create"): "Add an item; answers the whole updated order.",
     ("OrderPaymentViewSet", "create"): "Add a payment; answers the whole updated order.",
 }
@@ -603,7 +617,8 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
         "type": "integer",
         "enum": list(ALL_CODES),
         "description": "A permission code: the resource's block plus 1 create, 2 list, "
-        "3 retrieve, 4 update, 5 delete (GET /api/auth/permissions/ names each).",
+        "3 retrieve, 4 update, 5 delete, and 2206 exports orders (GET /api/auth/permissions/ "
+        "names each).",
     }
     for name in ("PermissionCode", "Me", "Role", "StaffUser"):
         for variant in (name, f"{name}Request", f"Patched{name}Request"):

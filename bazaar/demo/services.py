@@ -51,6 +51,7 @@ from bazaar.media.services import image_create
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
 from bazaar.orders.models import (
     DeliveryMethod,
+    FulfilmentStatus,
     Order,
     OrderItem,
     OrderPayment,
@@ -378,10 +379,12 @@ ORDER_FIELDS = (
     "tags", "source",
     # SPEC §13: a seeded order is as it was made (its history starts with the next change)
     "version",
+    # SPEC §14: seeded orders have no shipments or refunds
+    "fulfilment_status", "amount_refunded",
 )  # fmt: skip
 ITEM_FIELDS = (
     "order_id", "product_id", "product_data", "options", "unit_price", "unit_discount",
-    "quantity", "notes", "created_at", "updated_at",
+    "quantity", "notes", "created_at", "updated_at", "quantity_shipped", "quantity_returned",
 )  # fmt: skip
 PAYMENT_FIELDS = (
     "order_id", "payment_method_id", "amount", "approved", "transaction_id", "notes",
@@ -487,7 +490,7 @@ def _row_builder(
                     (
                         order_id, refs.products[item.product], product_json[item.product], "[]",
                         item.unit_price, item.unit_discount, item.quantity, item.notes,
-                        created_db, created_db,
+                        created_db, created_db, 0, 0,
                     )
                 )  # fmt: skip
             for payment in plan.payments:
@@ -575,6 +578,8 @@ def _order_row(
         _tags_json(money.tags),
         OrderSource.DEMO.value,
         1,
+        FulfilmentStatus.UNFULFILLED.value,
+        0,
     )
 
 

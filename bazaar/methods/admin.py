@@ -30,5 +30,7 @@ class PaymentMethodAdmin(MethodAdmin):
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(MethodAdmin):
+    fields = [*MethodAdmin.fields, "tracking_url_template"]
+
     def get_queryset(self, request) -> QuerySet[ShippingMethod]:
         return shipping_method_queryset()

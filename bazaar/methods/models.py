@@ -1,3 +1,7 @@
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,10 +37,45 @@ class PaymentMethod(Method):
         verbose_name_plural = _("payment methods")
 
 
+TRACKING_PLACEHOLDER = "{tracking_number}"
+
+
+def validate_tracking_url_template(value: str) -> None:
+    """SPEC §14: an http(s) URL that contains `{tracking_number}` (checked as a URL with the
+    placeholder filled in, since braces are not URL characters)."""
+    if TRACKING_PLACEHOLDER not in value:
+        raise ValidationError(
+            _("The template must contain %(placeholder)s."),
+            code="no_placeholder",
+            params={"placeholder": TRACKING_PLACEHOLDER},
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(value.replace(TRACKING_PLACEHOLDER, "X123"))
+    except ValidationError:
+        raise ValidationError(_("Enter an https:// or http:// URL."), code="invalid_url") from None
+
+
 class ShippingMethod(Method):
+    # SPEC §14: a shipment's tracking_url is this with its tracking number filled in.
+    tracking_url_template = models.CharField(
+        verbose_name=_("tracking URL template"),
+        max_length=500,
+        null=True,
+        blank=True,
+        validators=[validate_tracking_url_template],
+        help_text=_("e.g. https://tracking.example.com/{tracking_number}"),
+    )
+
     class Meta(Method.Meta):
         verbose_name = _("shipping method")
         verbose_name_plural = _("shipping methods")
+
+    def tracking_url(self, tracking_number: str | None) -> str | None:
+        if not tracking_number or not self.tracking_url_template:
+            return None
+        return self.tracking_url_template.replace(
+            TRACKING_PLACEHOLDER, quote(tracking_number, safe="")
+        )
 
 
 class Branch(models.Model):

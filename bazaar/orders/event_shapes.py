@@ -13,7 +13,7 @@ MAX_NOTE = 5_000
 
 EVENT_ROW: tuple[str, ...] = (
     "id", "type", "actor_id", "actor__username", "request_id", "changes", "item_id",
-    "payment_id", "note",
+    "payment_id", "shipment_id", "refund_id", "note",
 )  # fmt: skip
 
 
@@ -39,6 +39,8 @@ def event_data(row: dict[str, Any]) -> dict[str, Any]:
         "changes": row["changes"],
         "item": row["item_id"],
         "payment": row["payment_id"],
+        "shipment": row["shipment_id"],
+        "refund": row["refund_id"],
         "note": row["note"],
     }
 
@@ -60,6 +62,8 @@ class OrderEventSerializer(Serializer):
     )
     item = serializers.IntegerField(allow_null=True)
     payment = serializers.IntegerField(allow_null=True)
+    shipment = serializers.IntegerField(allow_null=True)
+    refund = serializers.IntegerField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
 
 

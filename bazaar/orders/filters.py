@@ -24,9 +24,10 @@ from bazaar.api.text import WHITESPACE_CLASS, term_spellings
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.rules import CODE_MAX, CODE_MIN, normalize_code
 from bazaar.customers.models import Customer
+from bazaar.fulfilment.models import Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.orders import lookups  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
-from bazaar.orders.models import DeliveryMethod, Order
+from bazaar.orders.models import DeliveryMethod, FulfilmentStatus, Order
 from bazaar.orders.status import Status
 
 ORDERING_FIELDS = [
@@ -70,6 +71,27 @@ def _related_match(column: str, matches: QuerySet) -> Q | None:
     return Q(**{f"{column}__in": ids})
 
 
+def tracking_spellings(term: str) -> list[str]:
+    """The ways a tracking number may be stored: as typed (Latin digits, SPEC §8's digit
+    normalisation) and in either case, since carriers print them upper-case and people type
+    them in lower-case."""
+    typed = to_ascii_digits(term.strip())
+    return list(dict.fromkeys([typed, typed.upper(), typed.lower()]))
+
+
+def tracking_number_q(term: str) -> Q | None:
+    """Orders with a shipment of this tracking number (SPEC §14), or None when there is none.
+    An equality on the indexed `Shipment.tracking_number`; the order ids are looked up first, as
+    `_related_match` does, so the orders are read by their primary key."""
+    shipments = Shipment.objects.filter(tracking_number__in=tracking_spellings(term))
+    ids = list(shipments.values_list("order_id", flat=True)[: RELATED_IDS_LIMIT + 1])
+    if not ids:
+        return None
+    if len(ids) > RELATED_IDS_LIMIT:
+        return Q(id__in=shipments.values("order_id"))
+    return Q(id__in=ids)
+
+
 def order_search_q(term: str) -> Q:
     """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
     prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
@@ -99,7 +121,58 @@ def order_search_q(term: str) -> Q:
         match = _related_match(column, matches)
         if match is not None:
             q |= match
+    if len(term) <= MAX_TRACKING_NUMBER:
+        tracked = tracking_number_q(term)  # SPEC §14: a shipment's tracking number, exactly
+        if tracked is not None:
+            q |= tracked
     return q
+
+
+MAX_TRACKING_NUMBER = 100
+
+
+@extend_schema_field({"type": "string", "maxLength": MAX_TRACKING_NUMBER})
+class TrackingNumberFilter(django_filters.Filter):
+    """`tracking_number=RR123456789IR`: orders with a shipment of that tracking number (any
+    case, digits in any script)."""
+
+    field_class = forms.CharField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, max_length=MAX_TRACKING_NUMBER, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str | None) -> QuerySet:
+        if not value or not value.strip():
+            return qs
+        match = tracking_number_q(value)
+        return qs.filter(match) if match is not None else qs.none()
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class HasRefundFilter(django_filters.Filter):
+    """`has_refund=true`: orders with any refund (refunds are at least 1, so amount_refunded > 0;
+    a partial index holds those orders)."""
+
+    field_class = StrictBooleanField
+
+    def filter(self, qs: QuerySet, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        refunded = Q(amount_refunded__gt=0)
+        return qs.filter(refunded) if value else qs.exclude(refunded)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class IsRefundedFilter(django_filters.Filter):
+    """`is_refunded=true`: amount_refunded = amount_paid > 0 (SPEC §14)."""
+
+    field_class = StrictBooleanField
+
+    def filter(self, qs: QuerySet, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        refunded = Q(amount_refunded__gt=0, amount_paid=F("amount_refunded"))
+        return qs.filter(refunded) if value else qs.exclude(refunded)
 
 
 # --- SPEC §12 filters ----------------------------------------------------------------------------
@@ -268,6 +341,12 @@ class OrderFilterSet(FilterSet):
     is_paid = IsPaidFilter()
     tag = TagFilter()
     tag_in = TagInFilter()
+
+    # SPEC §14
+    fulfilment_status = django_filters.ChoiceFilter(choices=FulfilmentStatus.choices)
+    tracking_number = TrackingNumberFilter()
+    has_refund = HasRefundFilter()
+    is_refunded = IsRefundedFilter()
 
     created_date = DateInZoneFilter(field_name="created_at")
     updated_date = DateInZoneFilter(field_name="updated_at")

@@ -21,6 +21,15 @@ class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("Pickup")
 
 
+class FulfilmentStatus(models.TextChoices):
+    """How much of an order is shipped (SPEC §14)."""
+
+    UNFULFILLED = "unfulfilled", _("Unfulfilled")
+    PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+
+
 class OrderSource(models.TextChoices):
     """Where an order was created (SPEC §12)."""
 
@@ -243,6 +252,17 @@ class Order(Timestamped):
     # SPEC §13: +1 on every change to the order, its items, payments, shipments or refunds; the
     # order's ETag is made from it.
     version = models.PositiveBigIntegerField(_("version"), default=1, editable=False)
+    # SPEC §14, kept by bazaar.fulfilment.services under the order's row lock (and by the item
+    # writes, whose quantities they depend on). Stored, as the totals above are, because the list
+    # filters by them over millions of orders (`fulfilment_status`, `has_refund`, `is_refunded`).
+    fulfilment_status = models.CharField(
+        _("fulfilment status"),
+        max_length=20,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.UNFULFILLED,
+        editable=False,
+    )
+    amount_refunded = models.BigIntegerField(_("amount refunded"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("order")
@@ -270,6 +290,17 @@ class Order(Timestamped):
                 condition=models.Q(coupon__isnull=False),
             ),
             models.Index(fields=["total", "-id"], name="order_total_idx"),
+            # SPEC §14: `fulfilment_status` in the default order; `has_refund` / `is_refunded`
+            # read the (few) refunded orders from a partial index.
+            models.Index(
+                fields=["fulfilment_status", "-created_at", "-id"],
+                name="order_fulfilment_created_idx",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="order_refunded_created_idx",
+                condition=models.Q(amount_refunded__gt=0),
+            ),
             models.Index(fields=["-total", "-id"], name="order_total_desc_idx"),
         ]
 
@@ -333,6 +364,10 @@ class Order(Timestamped):
         return self.total > 0 and self.amount_outstanding <= 0
 
     @property
+    def net_paid(self) -> int:
+        return self.amount_paid - self.amount_refunded
+
+    @property
     def is_payable(self) -> bool:
         return (
             self.item_count > 0 and self.amount_outstanding > 0 and self.status not in NOT_PAYABLE
@@ -355,6 +390,14 @@ class OrderItem(Timestamped):
     unit_discount = models.BigIntegerField(verbose_name=_("unit discount"), default=0)
     quantity = models.PositiveIntegerField(verbose_name=_("quantity"), default=1)
     notes = models.TextField(verbose_name=_("notes"), blank=True, default="")
+    # SPEC §14, kept by bazaar.fulfilment.services: the quantity in shipments `shipped` or
+    # `delivered`, and the quantity returned over all refunds.
+    quantity_shipped = models.PositiveIntegerField(
+        verbose_name=_("quantity shipped"), default=0, editable=False
+    )
+    quantity_returned = models.PositiveIntegerField(
+        verbose_name=_("quantity returned"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("order item")

@@ -30,6 +30,7 @@ from bazaar.coupons.models import Coupon
 from bazaar.coupons.services import coupon_check_apply, coupon_check_uses
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
+from bazaar.fulfilment import rules as fulfilment_rules
 from bazaar.jobs.tasks import after_status_write
 from bazaar.media.models import Image
 from bazaar.media.serializers import image_snapshot
@@ -492,6 +493,8 @@ def item_update(
     changes = events.diff(before, events.state(item, events.ITEM_FIELDS))
     if not changes:
         return item  # nothing changed: nothing saved, recorded or moved
+    if item.quantity < before["quantity"]:  # SPEC §14: not below what shipments hold (409)
+        fulfilment_rules.check_item_quantity(item, item.quantity)
     item.save()
     log.add(PendingEvent(EventType.ITEM_UPDATED, changes, item_id=item.pk))
     _commit_item_change(order, log)
@@ -513,6 +516,7 @@ def item_delete(
     if item is None:
         return
     before = events.state(item, events.ITEM_FIELDS)
+    fulfilment_rules.check_item_quantity(item, None)  # SPEC §14: not while shipped (409)
     item.delete()
     log.add(PendingEvent(EventType.ITEM_REMOVED, events.removed(before), item_id=item_id))
     _commit_item_change(order, log)
@@ -523,7 +527,11 @@ def _commit_item_change(order: Order, log: EventLog) -> None:
     UPDATE (the coupon's discount and the tax follow the goods: Order.save)."""
     fields = _set_totals(order, payments=False)
     _check_order_amount(order)
+    status_before = order.status
+    fields += fulfilment_rules.refresh_after_item_change(order, log)  # SPEC §14
     log.commit(save_fields=fields)
+    if order.status != status_before:
+        after_status_write()
 
 
 # --- payments ---------------------------------------------------------------------------------
@@ -592,6 +600,10 @@ def payment_update(
     changes = events.diff(before, events.state(payment, events.PAYMENT_FIELDS))
     if not changes:
         return payment  # nothing changed: nothing saved, recorded or moved
+    if before["approved"]:  # SPEC §14: not below its refunds (409)
+        fulfilment_rules.check_payment_change(
+            payment, approved=payment.approved, amount=payment.amount
+        )
     payment.save()
     fields = _set_totals(order, items=False)
     if payment.approved and payment.amount > was_counted:
@@ -616,6 +628,7 @@ def payment_delete(
     if payment is None:
         return
     before = events.state(payment, events.PAYMENT_FIELDS)
+    fulfilment_rules.check_payment_change(payment, approved=payment.approved, amount=None)
     payment.delete()
     fields = _set_totals(order, items=False)
     log.add(PendingEvent(EventType.PAYMENT_REMOVED, events.removed(before), payment_id=payment_id))

@@ -1,3 +1,5 @@
+from django.urls import re_path
+
 from bazaar.api.routers import OptionalSlashRouter
 from bazaar.orders import views
 
@@ -11,4 +13,10 @@ router.register(
     r"orders/(?P<order_pk>[^/.]+)/events", views.OrderEventViewSet, basename="order-event"
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Before the router's `orders/{pk}`, which would take "export" for an order id.
+    re_path(
+        r"^orders/export/?$", views.OrderExportViewSet.as_view({"get": "list"}), name="order-export"
+    ),
+    *router.urls,
+]

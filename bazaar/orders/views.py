@@ -1,17 +1,22 @@
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from bazaar.accounts.codes import Block, PermissionCode
 from bazaar.api.filters import checked_query_params
-from bazaar.orders import selectors, services
+from bazaar.db import routing
+from bazaar.orders import export, selectors, services
 from bazaar.orders.event_shapes import (
     OrderEventSerializer,
     OrderNoteSerializer,
@@ -229,6 +234,73 @@ def _get_or_404(queryset, pk):
         return queryset.get(pk=_pk_or_404(pk))
     except (OverflowError, queryset.model.DoesNotExist):
         raise Http404 from None
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: text/csv` (else a 406); the export answers with its own
+    streaming response, and its errors are JSON (`OrderExportViewSet.handle_exception`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "rows",
+                str,
+                enum=list(export.ROW_KINDS),
+                description="`orders` (the default): one row per order; `items`: one row per "
+                "item (an order without items gives no row).",
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="UTF-8 CSV with a byte-order mark, streamed.",
+            )
+        },
+    )
+)
+class OrderExportViewSet(OrderViewSet):
+    """GET /api/orders/export/ (SPEC §15): the order list's selection (its filters, search and
+    ordering; unknown parameters are a 400) as a streamed CSV."""
+
+    action_permission_codes = {"list": [PermissionCode.ORDERS_EXPORT]}
+    pagination_class = None  # every row of the selection: no limit/offset
+    extra_query_parameters = ("rows",)
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc):
+        # An error is `{"detail"|field: ...}` JSON, as the schema says, also for a client that
+        # asked for text/csv.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        kind = checked_query_params(request, self).get("rows", "orders")
+        if kind not in export.ROW_KINDS:
+            raise ValidationError({"rows": ["One of: orders, items."]})
+        response = StreamingHttpResponse(
+            export.export_chunks(
+                queryset,
+                kind=kind,
+                request=request,
+                batch_size=settings.EXPORT_BATCH_SIZE,
+                read_alias=routing.current_read_alias(),
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export.export_filename()}"'
+        return response
 
 
 class OrderChildViewSet(

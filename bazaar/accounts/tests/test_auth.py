@@ -112,8 +112,9 @@ def test_permission_catalogue_names_codes(staff_with_codes):
     assert {"code": 2201, "name": "Create orders"} in rows
     assert {"code": 2245, "name": "Delete order payments"} in rows
     assert {"code": 2301, "name": "Create coupons"} in rows
+    assert {"code": 2206, "name": "Export orders"} in rows
     assert {"code": 2405, "name": "Delete webhooks"} in rows
-    assert len(rows) == 80
+    assert len(rows) == 89
 
 
 def test_create_token_command_prints_one_working_token(capsys, staff_user):

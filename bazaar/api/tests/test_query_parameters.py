@@ -15,6 +15,7 @@ LIST_ROUTES = [
     "user-list", "role-list", "product-list", "customer-list", "country-list", "state-list",
     "city-list", "image-list", "payment-method-list", "shipping-method-list", "branch-list",
     "order-list", "order-item-list", "order-payment-list", "coupon-list", "order-event-list",
+    "order-shipment-list", "order-refund-list",
     "webhook-list", "webhook-delivery-list",
 ]  # fmt: skip
 

@@ -6,8 +6,9 @@ from rest_framework import serializers
 
 from bazaar.api.serializers import Serializer
 from bazaar.coupons.models import CouponKind
+from bazaar.fulfilment.models import ShipmentStatus
 from bazaar.media.serializers import ImageSerializer
-from bazaar.orders.models import DeliveryMethod, OrderSource
+from bazaar.orders.models import DeliveryMethod, FulfilmentStatus, OrderSource
 from bazaar.orders.status import Status
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "OrderPaymentSerializer",
     "OrderSerializer",
     "PlaceDataSerializer",
+    "RefundSerializer",
+    "ShipmentSerializer",
 ]
 
 
@@ -100,6 +103,10 @@ class OrderItemSerializer(Serializer):
     options = serializers.ListField(
         child=serializers.IntegerField(), help_text="Ids of the chosen option values."
     )
+    quantity_shipped = serializers.IntegerField(
+        help_text="In shipments that are shipped or delivered."
+    )
+    quantity_returned = serializers.IntegerField(help_text="Returned over all refunds.")
 
 
 class OrderPaymentSerializer(Serializer):
@@ -111,6 +118,41 @@ class OrderPaymentSerializer(Serializer):
     notes = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class FulfilmentLineSerializer(Serializer):
+    item = serializers.IntegerField(help_text="An item of this order.")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ShipmentSerializer(Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    shipping_method = serializers.IntegerField(allow_null=True)
+    shipping_method_data = MethodDataSerializer(allow_null=True)
+    tracking_number = serializers.CharField(allow_null=True)
+    tracking_url = serializers.CharField(allow_null=True)
+    items = FulfilmentLineSerializer(many=True)
+    notes = serializers.CharField(allow_blank=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class RefundActorSerializer(Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RefundSerializer(Serializer):
+    id = serializers.IntegerField()
+    payment = serializers.IntegerField(help_text="The approved payment refunded.")
+    amount = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True)
+    items = FulfilmentLineSerializer(many=True, help_text="The returned quantities.")
+    actor = RefundActorSerializer(allow_null=True, help_text="Who made the refund.")
+    created_at = serializers.DateTimeField()
 
 
 class OrderSerializer(Serializer):
@@ -181,3 +223,8 @@ class OrderSerializer(Serializer):
         child=serializers.ChoiceField(choices=Status.choices),
         help_text="The statuses this order may move to from its current one.",
     )
+    fulfilment_status = serializers.ChoiceField(choices=FulfilmentStatus.choices)
+    amount_refunded = serializers.IntegerField(help_text="The sum of the refunds.")
+    net_paid = serializers.IntegerField(help_text="amount_paid − amount_refunded.")
+    shipments = ShipmentSerializer(many=True)
+    refunds = RefundSerializer(many=True)

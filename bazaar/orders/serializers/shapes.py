@@ -18,6 +18,8 @@ __all__ = [
     "ITEM_RESPONSE_KEYS",
     "ORDER_RESPONSE_KEYS",
     "PAYMENT_RESPONSE_KEYS",
+    "REFUND_RESPONSE_KEYS",
+    "SHIPMENT_RESPONSE_KEYS",
     "NestedShapes",
     "coupon_data",
     "customer_data",
@@ -27,6 +29,8 @@ __all__ = [
     "payment_data",
     "place_data",
     "product_snapshot_data",
+    "refund_data",
+    "shipment_data",
 ]
 
 
@@ -47,15 +51,24 @@ ORDER_RESPONSE_KEYS: tuple[str, ...] = (
     "currency", "discounts", "tags", "source",
     # SPEC §13
     "version", "allowed_next_statuses",
+    # SPEC §14
+    "fulfilment_status", "amount_refunded", "net_paid", "shipments", "refunds",
 )  # fmt: skip
 ITEM_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "product", "product_title", "product_name", "product_data", "unit_price",
     "unit_discount", "quantity", "notes", "subtotal", "discount", "total", "created_at",
-    "updated_at", "options",
+    "updated_at", "options", "quantity_shipped", "quantity_returned",
 )  # fmt: skip
 PAYMENT_RESPONSE_KEYS: tuple[str, ...] = (
     "id", "payment_method_data", "approved", "amount", "transaction_id", "notes", "created_at",
     "updated_at",
+)  # fmt: skip
+SHIPMENT_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "status", "shipping_method", "shipping_method_data", "tracking_number", "tracking_url",
+    "items", "notes", "shipped_at", "delivered_at", "created_at", "updated_at",
+)  # fmt: skip
+REFUND_RESPONSE_KEYS: tuple[str, ...] = (
+    "id", "payment", "amount", "reason", "items", "actor", "created_at",
 )  # fmt: skip
 
 
@@ -140,6 +153,8 @@ def item_data(item: Row, request, urls: dict[str, str] | None = None) -> dict[st
         "created_at": item["created"],
         "updated_at": item["updated"],
         "options": item["options"],
+        "quantity_shipped": item["quantity_shipped"],
+        "quantity_returned": item["quantity_returned"],
     }
 
 
@@ -160,8 +175,45 @@ def payment_data(payment: Row, shapes: NestedShapes) -> dict[str, Any]:
     }
 
 
+def shipment_data(shipment: Row, shapes: NestedShapes) -> dict[str, Any]:
+    """A shipment's shape (SPEC §14), from a row of `selectors.shipment_rows`."""
+    return {
+        "id": shipment["id"],
+        "status": shipment["status"],
+        "shipping_method": shipment["shipping_method_id"],
+        "shipping_method_data": shapes.method("shipping_method", shipment),
+        "tracking_number": shipment["tracking_number"],
+        "tracking_url": shipment["tracking_url"],
+        "items": shipment["lines"],
+        "notes": shipment["notes"],
+        "shipped_at": shipment["shipped"],
+        "delivered_at": shipment["delivered"],
+        "created_at": shipment["created"],
+        "updated_at": shipment["updated"],
+    }
+
+
+def refund_data(refund: Row) -> dict[str, Any]:
+    """A refund's shape (SPEC §14), from a row of `selectors.refund_rows`."""
+    actor = refund["actor_id"]
+    return {
+        "id": refund["id"],
+        "payment": refund["payment_id"],
+        "amount": refund["amount"],
+        "reason": refund["reason"],
+        "items": refund["lines"],
+        "actor": None if actor is None else {"id": actor, "username": refund["actor__username"]},
+        "created_at": refund["created"],
+    }
+
+
 def order_data(
-    order: Row, items: list[Row], payments: list[Row], shapes: NestedShapes
+    order: Row,
+    items: list[Row],
+    payments: list[Row],
+    shapes: NestedShapes,
+    shipments: list[Row],
+    refunds: list[Row],
 ) -> dict[str, Any]:
     """The order shape of SPEC §5. Totals come from the order row (kept by the services)."""
     items_subtotal, items_discount = order["items_subtotal"], order["items_discount"]
@@ -234,6 +286,11 @@ def order_data(
         "source": order["source"],
         "version": order["version"],
         "allowed_next_statuses": allowed_next(order["status"]),
+        "fulfilment_status": order["fulfilment_status"],
+        "amount_refunded": order["amount_refunded"],
+        "net_paid": order["amount_paid"] - order["amount_refunded"],
+        "shipments": [shipment_data(shipment, shapes) for shipment in shipments],
+        "refunds": [refund_data(refund) for refund in refunds],
     }
 
 
@@ -259,6 +316,8 @@ def orders_data(rows: OrderRows, request) -> list[dict[str, Any]]:
             rows.items.get(order["id"], no_rows),
             rows.payments.get(order["id"], no_rows),
             shapes,
+            rows.shipments.get(order["id"], no_rows),
+            rows.refunds.get(order["id"], no_rows),
         )
         for order in rows.orders
     ]

@@ -494,15 +494,19 @@ def test_the_schema_has_the_new_fields_with_their_real_types(admin_client):
 # The coupon as applied, the money and the tags are columns of the order row, so coupon orders
 # cost what other orders cost (test_order_list.LIST_QUERIES, test_order_rules.RETRIEVE_QUERIES
 # pin the list and the retrieve with every kind of nested row). Here, with no methods or places:
-# the token, the count, the page, its items, its payments.
-LIST_QUERIES = 5
-RETRIEVE_QUERIES = 4  # the token, the order, its items, its payments
+# the token, the count, the page, its items, its payments, its shipments, its refunds (SPEC §14:
+# each with its lines, one query each).
+LIST_QUERIES = 7
+RETRIEVE_QUERIES = 6  # the token, the order, its items, payments, shipments and refunds
 # A payment add: the token, the order (404 check); in a savepoint, the locked order, the insert,
-# the paid sum, the order's update, its event, the active webhook subscriptions (none here:
-# bazaar.webhooks' outbox); then the response (RETRIEVE_QUERIES - 1: the token is read once).
-# An item add also reads the product and its option groups (a product without an image).
-PAYMENT_ADD_QUERIES = 13
-ITEM_ADD_QUERIES = 15
+# the paid sum, the order's update, its event, its change-feed row (bazaar.feed), the active
+# webhook subscriptions (none here: bazaar.webhooks' outbox); then the response
+# (RETRIEVE_QUERIES - 1: the token is read once). An item add also reads the product and its
+# option groups (a product without an image).
+# SPEC §14: a payment write answers with shipments and refunds too (two queries); an item write
+# also rereads the shipped quantities and the items for the fulfilment status (two more).
+PAYMENT_ADD_QUERIES = 16
+ITEM_ADD_QUERIES = 20
 
 
 def test_lists_retrieves_and_writes_of_coupon_orders_cost_pinned_flat_queries(

@@ -115,11 +115,12 @@ def test_reading_snapshots_costs_no_query_per_item(
     admin_client, product, memory_cache, django_assert_num_queries
 ):
     """The URL is built from the stored path alone: no image is loaded for an item's snapshot.
-    The token, the order, its items, payments (no places, no method images here)."""
+    The token, the order, its items, payments, shipments, refunds (no places, no method images
+    here)."""
     one = admin_client.post("/api/orders/", {"items": [{"product": product.pk}]}).json()
     many = admin_client.post("/api/orders/", {"items": [{"product": product.pk}] * 50}).json()
     for order in (one, many):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(6):
             response = admin_client.get(f"/api/orders/{order['id']}/")
         assert all(
             i["product_data"]["image"]["f"].startswith("http://") for i in response.json()["items"]

@@ -51,5 +51,10 @@ class Command(BaseCommand):
             summary = demo_seed(
                 orders=orders, seed=seed, once=once, batch_size=batch_size, on_progress=bar.update
             )
+        # The bulk loads send no order events: the change feed gets a row per new order here,
+        # so that read from the start it holds every order (bazaar.feed).
+        from bazaar.feed.services import feed_backfill
+
+        feed_backfill()
         if show:
             self.stdout.write("\n".join(summary.lines()))
