@@ -669,6 +669,9 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
                 bounds = _BOUNDS.get(parameter.get("name"))
                 if bounds and parameter.get("in") == "query":
                     parameter.setdefault("schema", {}).update(bounds)
+                if parameter.get("in") == "query" and parameter.get("name") == "format":
+                    # DRF's content negotiation reads an empty `?format=` as no format.
+                    parameter["allowEmptyValue"] = True
     return result
 
 

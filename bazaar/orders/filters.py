@@ -128,10 +128,31 @@ def order_search_q(term: str) -> Q:
     return q
 
 
+# --- patterns of the text filters (SPEC §2: the schema says what the server takes) -------------
+
+_WS = f"[{WHITESPACE_CLASS}]*"
+_NOT_WS = rf"[^{WHITESPACE_CLASS}\x00]"
+
+
+def trimmed_text_pattern(max_length: int) -> str:
+    """What a Django CharField(max_length) filter takes: it trims the value (Python's
+    whitespace), refuses a NUL character and counts the length once trimmed; a blank value is
+    not filtering."""
+    return rf"^{_WS}(?:{_NOT_WS}(?:[^\x00]{{0,{max_length - 2}}}{_NOT_WS})?{_WS})?$"
+
+
 MAX_TRACKING_NUMBER = 100
 
 
-@extend_schema_field({"type": "string", "maxLength": MAX_TRACKING_NUMBER})
+@extend_schema_field(
+    {
+        "type": "string",
+        # Not `maxLength`: the limit holds once the value is trimmed (see trimmed_text_pattern).
+        "pattern": trimmed_text_pattern(MAX_TRACKING_NUMBER),
+        "description": f"A shipment's tracking number, any case: at most {MAX_TRACKING_NUMBER} "
+        "characters once spaces around it are trimmed. Empty means not filtering.",
+    }
+)
 class TrackingNumberFilter(django_filters.Filter):
     """`tracking_number=RR123456789IR`: orders with a shipment of that tracking number (any
     case, digits in any script)."""
@@ -181,7 +202,6 @@ class IsRefundedFilter(django_filters.Filter):
 # What CouponCodeField takes: a code as rules.normalize_code reads it (Latin letters in either
 # case, digits in any of the three sets, `-`, `_`), padded with whitespace or not; blank means
 # not filtering.
-_WS = f"[{WHITESPACE_CLASS}]*"
 COUPON_CODE_FILTER_PATTERN = (
     rf"^{_WS}(?:[A-Za-z0-9_\u06f0-\u06f9\u0660-\u0669-]{{{CODE_MIN},{CODE_MAX}}}{_WS})?$"
 )
@@ -235,10 +255,7 @@ class IsPaidFilter(django_filters.Filter):
 
 
 TAG_MAX = 50
-# Django's text fields trim the value (Python's whitespace) and refuse a NUL character; a label
-# is at most TAG_MAX characters once trimmed, and a blank `tag` is not filtering.
-_NOT_WS = rf"[^{WHITESPACE_CLASS}\x00]"
-TAG_PATTERN = rf"^{_WS}(?:{_NOT_WS}(?:[^\x00]{{0,{TAG_MAX - 2}}}{_NOT_WS})?{_WS})?$"
+TAG_PATTERN = trimmed_text_pattern(TAG_MAX)
 # One label of `tag_in`: no comma (it separates them), not blank, no NUL; any length.
 TAG_ITEM_PATTERN = rf"^[^,\x00]*[^,{WHITESPACE_CLASS}\x00][^,\x00]*$"
 
