@@ -2,11 +2,9 @@
 names its parameter; booleans take true/false/1/0 in any case; dates are read in TIME_ZONE, in
 the Gregorian or the Jalali calendar (SPEC §16)."""
 
-import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
-import jdatetime
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -14,15 +12,17 @@ from django_filters.fields import BaseCSVField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from bazaar.api.dates import (
+    DATE_HELP,
+    DAY_PATTERN,
+    MOMENT_PATTERN,
+    TIME_HELP,
+    is_blank,
+    parse_date,
+    parse_moment,
+)
 from bazaar.api.limits import MAX_ID
-from bazaar.api.text import DIGITS
-
-# A day as the date filters read it (SPEC §16): YYYY-MM-DD or YYYY/MM/DD, in Latin, Persian or
-# Arabic-Indic digits, the month 1-12 and the day 1-31.
-_D = "[0-9۰-۹٠-٩]"
-_MONTH = "(?:[0۰٠]?[1-9۱-۹١-٩]|[1۱١][0-2۰-۲٠-٢])"
-_DAY = "(?:[0۰٠]?[1-9۱-۹١-٩]|[12۱۲١٢][0-9۰-۹٠-٩]|[3۳٣][01۰۱٠١])"
-DAY_PATTERN = rf"^\s*[1-9۱-۹١-٩]{_D}{{3}}[-/]{_MONTH}[-/]{_DAY}\s*$"
+from bazaar.api.text import parse_whole_number
 
 
 class FilterSet(django_filters.FilterSet):
@@ -53,16 +53,30 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class IdField(forms.IntegerField):
+class WholeNumberField(forms.IntegerField):
+    """Django's IntegerField reading the text as `parse_whole_number` does (not `5.0`, `1_000`)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_whole_number(str(value))
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class IdField(WholeNumberField):
+    """A row's id: ids start at 1 (the schema's `minimum: 1`), so 0 is refused like -1."""
+
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
 
 # The schema types below are what the filters accept; drf-spectacular alone would guess `number`
 # for ids, `string` for booleans and `date-time` where a date is accepted too.
-@extend_schema_field(OpenApiTypes.INT64)
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
@@ -88,9 +102,11 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     base_field_class = StrictCSVField
 
 
-@extend_schema_field(OpenApiTypes.INT64)
+# Any whole number, however large: a bound beyond what a column holds matches every row or none
+# (Django's lookups handle the overflow), so the schema sets no `format` limit either.
+@extend_schema_field({"type": "integer"})
 class IntegerBoundFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -112,41 +128,48 @@ class HasValueFilter(django_filters.Filter):
         return qs.filter(present) if value else qs.exclude(present)
 
 
-def _start_of_day(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+# --- dates: Gregorian or Jalali (SPEC §16); bazaar.api.dates has the grammar ---------------------
+
+# The bounds a date filter puts on a column, with a moment that UTC cannot hold (within a day of
+# 0001-01-01 or 9999-12-31, say `9999-12-31` as a whole day) read as before or after every
+# moment rather than overflowing.
 
 
-# --- dates: Gregorian or Jalali (SPEC §16) -------------------------------------------------------
-
-_ASCII_DIGITS = str.maketrans(DIGITS)
-_DATE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
-# Years read as Solar Hijri: no Gregorian date a shop records falls in them, and every Jalali
-# date a shop records does (1403 is 2024-2025).
-JALALI_YEARS = range(1200, 1600)
-DATE_HELP = (
-    "YYYY-MM-DD in the Gregorian calendar, or a Jalali (Solar Hijri) date such as 1403-09-10 or "
-    "1403/09/10 (a year from 1200 to 1599 is read as Jalali); Latin or Persian digits."
-)
+def _utc(moment: datetime) -> datetime | None:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
-def parse_date(text: str) -> date:
-    """`2025-12-01`, `2025/12/01`, `1403-09-10`, `۱۴۰۳/۰۹/۱۰` (Jalali when the year is 1200-1599,
-    with the calendar's real leap years). ValueError for anything else, or a day that does not
-    exist (`1404-12-30`, `2025-02-29`)."""
-    match = _DATE.fullmatch(text.strip().translate(_ASCII_DIGITS))
-    if not match:
-        raise ValueError(f"not a date: {text!r}")
-    year, month, day = (int(part) for part in match.groups())
-    if year in JALALI_YEARS:
-        return jdatetime.date(year, month, day).togregorian()
-    return date(year, month, day)
+def _at_or_after(qs: QuerySet, field: str, moment: datetime) -> QuerySet:
+    utc = _utc(moment)
+    if utc is None:
+        return qs if moment.year == 1 else qs.none()
+    return qs.filter(**{f"{field}__gte": utc})
+
+
+def _before(qs: QuerySet, field: str, moment: datetime, *, inclusive: bool = False) -> QuerySet:
+    utc = _utc(moment)
+    if utc is None:
+        return qs.none() if moment.year == 1 else qs
+    return qs.filter(**{f"{field}__{'lte' if inclusive else 'lt'}": utc})
+
+
+def _next_day(moment: datetime) -> datetime | None:
+    """The start of the next day in the configured time zone; None after 9999-12-31."""
+    try:
+        following = moment.date() + timedelta(days=1)
+    except OverflowError:
+        return None
+    return timezone.make_aware(datetime.combine(following, time.min))
 
 
 class CalendarDateField(forms.Field):
     default_error_messages = {"invalid": f"Enter a valid date: {DATE_HELP}"}
 
     def to_python(self, value):
-        if value in (None, ""):
+        if is_blank(value):
             return None
         try:
             return parse_date(str(value))
@@ -157,9 +180,8 @@ class CalendarDateField(forms.Field):
 @extend_schema_field(
     {
         "type": "string",
-        "description": f"A day: {DATE_HELP}",
-        # Months 1-12 and days 1-31 in any of the three digit sets; which day a month has (and
-        # Jalali leap years) is the calendar's to say, and such a day is a 400 naming the filter.
+        "description": f"A day: {DATE_HELP} Empty means not filtering.",
+        # Exactly the days that exist, in either calendar and any of the digit sets.
         "pattern": DAY_PATTERN,
         "example": "2025-12-27",
     }
@@ -173,42 +195,38 @@ class DateInZoneFilter(django_filters.DateFilter):
     def filter(self, qs: QuerySet, value: date | None) -> QuerySet:
         if value is None:
             return qs
-        start = _start_of_day(value)
-        end = _start_of_day(value + timedelta(days=1))
-        return qs.filter(**{f"{self.field_name}__gte": start, f"{self.field_name}__lt": end})
+        start = timezone.make_aware(datetime.combine(value, time.min))
+        qs = _at_or_after(qs, self.field_name, start)
+        end = _next_day(start)
+        return qs if end is None else _before(qs, self.field_name, end)
 
 
 class MomentField(forms.Field):
-    """A date (`2025-12-27`, Jalali `1404-10-06` or `1404/10/06`, see `parse_date`) or an ISO
-    datetime (`2025-12-27T18:17:09Z`, `...+03:30`, naive = TIME_ZONE; its date part may be
-    Jalali too). Returns `(moment, date_only)`."""
+    """A date (`2025-12-27`, Jalali `1404-10-06` or `1404/10/06`) or a date and a time
+    (`2025-12-27T18:17:09Z`, `...+03:30`, naive = TIME_ZONE; its date part may be Jalali too),
+    as `bazaar.api.dates.parse_moment` reads them. Returns `(moment, date_only)`."""
 
     default_error_messages = {
-        "invalid": f"Use a date or an ISO 8601 datetime (YYYY-MM-DDTHH:MM[:SS][Z]). {DATE_HELP}"
+        "invalid": "Use a date or an ISO 8601 datetime "
+        f"(YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|±HH:MM]). {DATE_HELP}"
     }
 
     def to_python(self, value):
-        if value in (None, ""):
+        if is_blank(value):
             return None
-        text = str(value).strip().translate(_ASCII_DIGITS)
-        day, separator, clock = text.replace(" ", "T", 1).partition("T")
         try:
-            if not separator:
-                return _start_of_day(parse_date(day)), True
-            moment = datetime.fromisoformat(f"{parse_date(day).isoformat()}T{clock}")
+            return parse_moment(str(value))
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment, False
 
 
 @extend_schema_field(
     {
         "type": "string",
-        "description": "A date or an ISO 8601 datetime (2025-12-27T18:17:09Z). A date is "
-        + DATE_HELP,
-        "example": "2025-12-27",
+        "description": f"A date, or a date and {TIME_HELP}. A date is {DATE_HELP} Empty means "
+        "not filtering.",
+        "pattern": MOMENT_PATTERN,
+        "example": "2025-12-27T18:17:09Z",
     }
 )
 class MomentFilter(django_filters.Filter):
@@ -225,7 +243,8 @@ class MomentFilter(django_filters.Filter):
             return qs
         moment, date_only = value
         if not self.upper:
-            return qs.filter(**{f"{self.field_name}__gte": moment})
-        if date_only:
-            return qs.filter(**{f"{self.field_name}__lt": moment + timedelta(days=1)})
-        return qs.filter(**{f"{self.field_name}__lte": moment})
+            return _at_or_after(qs, self.field_name, moment)
+        if not date_only:
+            return _before(qs, self.field_name, moment, inclusive=True)
+        end = _next_day(moment)
+        return qs if end is None else _before(qs, self.field_name, end)

@@ -2,12 +2,13 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 from bazaar.api.filters import checked_query_params
+from bazaar.api.text import parse_whole_number
 
 
 def _non_negative_int(raw: str, *, name: str) -> int:
     try:
-        value = int(raw.strip())
-    except (TypeError, ValueError):
+        value = parse_whole_number(raw)
+    except ValueError:
         raise ValidationError({name: ["A whole number is required."]}) from None
     if value < 0:
         raise ValidationError({name: ["Must be 0 or more."]})

@@ -33,13 +33,14 @@ from rest_framework import serializers
 
 from bazaar.accounts.codes import ALL_CODES
 from bazaar.api.limits import MAX_ID
+from bazaar.api.text import WHITESPACE_CLASS
 
 # --- patterns: exactly what the server accepts ----------------------------------------------------
 # Each pattern is valid, and means the same, in ECMA-262 (clients, validators) and Python's `re`
 # (schemathesis and hypothesis generate from it). They mirror bazaar.accounts.validators: the
 # value is trimmed (Python's whitespace), Persian and Arabic-Indic digits count as digits, and
 # whitespace, dashes, parentheses and the zero-width/direction marks may appear anywhere.
-_WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WHITESPACE = WHITESPACE_CLASS
 _SEP = rf"[{_WHITESPACE}\u200c\u200e\u200f()-]*"
 _DIGIT = "[0-9\u06f0-\u06f9\u0660-\u0669]"
 _ZERO, _EIGHT, _NINE = "[0\u06f0\u0660]", "[8\u06f8\u0668]", "[9\u06f9\u0669]"
@@ -110,6 +111,17 @@ ID_FILTERS = frozenset(
 )  # fmt: skip
 
 
+def _allowing_empty(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """On every list an empty value (`?status=`, what an HTML form sends for a field left blank)
+    is the parameter not given: the filter does not filter, `limit` and `offset` keep their
+    defaults. OpenAPI 3.0 says so with `allowEmptyValue`, which leaves each value's type as it is
+    (an `anyOf` with `""` would make every typed client parameter a union)."""
+    for parameter in parameters:
+        if parameter.get("in") == "query":
+            parameter["allowEmptyValue"] = True
+    return parameters
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's AutoSchema with descriptions written for the API's users."""
 
@@ -153,7 +165,10 @@ class AutoSchema(SpectacularAutoSchema):
             elif _is_id_filter(parameter):
                 target = schema.get("items", schema)
                 target.update(minimum=1, maximum=MAX_ID)
-        return parameters
+        return _allowing_empty(parameters)
+
+    def _get_pagination_parameters(self):
+        return _allowing_empty(super()._get_pagination_parameters())
 
     def _ordering_fields(self) -> list[str]:
         from bazaar.api.filters import OrderingFilter
@@ -404,10 +419,14 @@ URI_TOO_LONG = {
 }
 
 
-# Python's `\w` (what Django's Unicode slug validator uses) matches any letter or digit of any
-# script; OpenAPI patterns are ECMA-262, where `\w` is ASCII only. drf-spectacular copies the
-# Python pattern verbatim, so a Persian slug the server rightly returns "violates" it.
-_PYTHON_ONLY_PATTERNS = {r"^[-\w]+$", r"^[-\w]+\Z", r"^[-\w]+\z"}
+# Python's `\w` (what Django's Unicode slug and username validators use) matches any letter or
+# digit of any script; OpenAPI patterns are ECMA-262, where `\w` is ASCII only. drf-spectacular
+# copies the Python pattern verbatim, so a Persian slug or a username such as `nï` that the
+# server rightly returns "violates" it. No pattern means the same in both dialects (Python's `re`
+# has no `\p{L}`), so these are dropped.
+_PYTHON_ONLY_PATTERNS = {
+    *(rf"^{body}+{end}" for body in (r"[-\w]", r"[\w.@+-]") for end in ("$", r"\Z", r"\z"))
+}
 
 
 def _drop_python_patterns(node: Any) -> None:
@@ -650,6 +669,9 @@ def postprocess_exact_schema(result, generator, request, public, **kwargs):
                 bounds = _BOUNDS.get(parameter.get("name"))
                 if bounds and parameter.get("in") == "query":
                     parameter.setdefault("schema", {}).update(bounds)
+                if parameter.get("in") == "query" and parameter.get("name") == "format":
+                    # DRF's content negotiation reads an empty `?format=` as no format.
+                    parameter["allowEmptyValue"] = True
     return result
 
 

@@ -54,6 +54,9 @@ WHITESPACE = (
     + "".join(chr(c) for c in range(0x2000, 0x200B))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
+# The same set as a regular-expression class body, written out so that it means the same in
+# Python's `re` and in ECMA-262 (OpenAPI patterns), whose `\s` is another set.
+WHITESPACE_CLASS = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 _TABLE = str.maketrans({**LETTERS, **DIGITS, **dict.fromkeys(DROPPED)})
 _SPACES = re.compile(f"[{re.escape(WHITESPACE)}]+")
@@ -62,6 +65,21 @@ _SPACES = re.compile(f"[{re.escape(WHITESPACE)}]+")
 def fold(text: str) -> str:
     """`text` as search compares it (the table above). Idempotent: fold(fold(t)) == fold(t)."""
     return _SPACES.sub(" ", text.lower().translate(_TABLE))
+
+
+_DIGITS_TABLE = str.maketrans(DIGITS)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_whole_number(text: str) -> int:
+    """An integer as a query parameter writes it: an optional sign and digits (Latin, Persian or
+    Arabic-Indic), spaces around trimmed. ValueError for anything else: `int()` alone also takes
+    `5_000` and the digits of every script, and Django's IntegerField `5.0`, none of which is an
+    integer where the schema says `integer`."""
+    ascii_text = text.strip().translate(_DIGITS_TABLE)
+    if not _WHOLE_NUMBER.fullmatch(ascii_text):
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(ascii_text)
 
 
 # --- search terms ---------------------------------------------------------------------------------

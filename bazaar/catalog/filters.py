@@ -7,6 +7,7 @@ django-filter's own BooleanFilter silently ignores `is_active=maybe`, and its Nu
 from django import forms
 from django_filters import rest_framework as filters
 
+from bazaar.api.filtersets import WholeNumberField
 from bazaar.api.limits import MAX_ID
 from bazaar.catalog.models import Product
 
@@ -34,12 +35,13 @@ class StrictBooleanFilter(filters.Filter):
 
 
 class IdFilter(filters.Filter):
-    """A related row's id: a whole number, else a 400 (`?country=abc`)."""
+    """A related row's id: a whole number from 1 (ids start there, as the schema says), else a
+    400 (`?country=abc`, `?country=0`)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 

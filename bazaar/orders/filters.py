@@ -20,9 +20,9 @@ from bazaar.api.filtersets import (
     StrictBooleanField,
     StrictCSVField,
 )
-from bazaar.api.text import term_spellings
+from bazaar.api.text import WHITESPACE_CLASS, term_spellings
 from bazaar.coupons.models import Coupon
-from bazaar.coupons.rules import normalize_code
+from bazaar.coupons.rules import CODE_MAX, CODE_MIN, normalize_code
 from bazaar.customers.models import Customer
 from bazaar.fulfilment.models import Shipment
 from bazaar.geo.models import City, Country, State
@@ -128,10 +128,31 @@ def order_search_q(term: str) -> Q:
     return q
 
 
+# --- patterns of the text filters (SPEC §2: the schema says what the server takes) -------------
+
+_WS = f"[{WHITESPACE_CLASS}]*"
+_NOT_WS = rf"[^{WHITESPACE_CLASS}\x00]"
+
+
+def trimmed_text_pattern(max_length: int) -> str:
+    """What a Django CharField(max_length) filter takes: it trims the value (Python's
+    whitespace), refuses a NUL character and counts the length once trimmed; a blank value is
+    not filtering."""
+    return rf"^{_WS}(?:{_NOT_WS}(?:[^\x00]{{0,{max_length - 2}}}{_NOT_WS})?{_WS})?$"
+
+
 MAX_TRACKING_NUMBER = 100
 
 
-@extend_schema_field({"type": "string", "maxLength": MAX_TRACKING_NUMBER})
+@extend_schema_field(
+    {
+        "type": "string",
+        # Not `maxLength`: the limit holds once the value is trimmed (see trimmed_text_pattern).
+        "pattern": trimmed_text_pattern(MAX_TRACKING_NUMBER),
+        "description": f"A shipment's tracking number, any case: at most {MAX_TRACKING_NUMBER} "
+        "characters once spaces around it are trimmed. Empty means not filtering.",
+    }
+)
 class TrackingNumberFilter(django_filters.Filter):
     """`tracking_number=RR123456789IR`: orders with a shipment of that tracking number (any
     case, digits in any script)."""
@@ -178,6 +199,14 @@ class IsRefundedFilter(django_filters.Filter):
 # --- SPEC §12 filters ----------------------------------------------------------------------------
 
 
+# What CouponCodeField takes: a code as rules.normalize_code reads it (Latin letters in either
+# case, digits in any of the three sets, `-`, `_`), padded with whitespace or not; blank means
+# not filtering.
+COUPON_CODE_FILTER_PATTERN = (
+    rf"^{_WS}(?:[A-Za-z0-9_\u06f0-\u06f9\u0660-\u0669-]{{{CODE_MIN},{CODE_MAX}}}{_WS})?$"
+)
+
+
 class CouponCodeField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
@@ -189,6 +218,15 @@ class CouponCodeField(forms.CharField):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": COUPON_CODE_FILTER_PATTERN,
+        "description": "A coupon code, ignoring case (Persian and Arabic-Indic digits are read "
+        "as Latin): 3–32 Latin letters, digits, '-' or '_'. Empty means not filtering.",
+        "example": "NOROOZ1405",
+    }
+)
 class CouponCodeFilter(django_filters.Filter):
     """`coupon_code=norooz1405`: orders holding the coupon with that code, matched as codes are
     (ignoring case, digits normalised). The coupon is looked up first, so the orders are read by
@@ -216,12 +254,25 @@ class IsPaidFilter(django_filters.Filter):
         return qs.filter(paid) if value else qs.exclude(paid)
 
 
+TAG_MAX = 50
+TAG_PATTERN = trimmed_text_pattern(TAG_MAX)
+# One label of `tag_in`: no comma (it separates them), not blank, no NUL; any length.
+TAG_ITEM_PATTERN = rf"^[^,\x00]*[^,{WHITESPACE_CLASS}\x00][^,\x00]*$"
+
+
 class TagField(forms.CharField):
     def __init__(self, **kwargs) -> None:
-        super().__init__(strip=True, max_length=50, **kwargs)
+        super().__init__(strip=True, max_length=TAG_MAX, **kwargs)
 
 
-@extend_schema_field({"type": "string", "maxLength": 50})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": TAG_PATTERN,
+        "description": f"A label, case-sensitive; at most {TAG_MAX} characters once spaces "
+        "around it are trimmed. Empty means not filtering.",
+    }
+)
 class TagFilter(django_filters.Filter):
     """`tag=gift`: orders with that label (case-sensitive, as labels are)."""
 
@@ -231,6 +282,13 @@ class TagFilter(django_filters.Filter):
         return qs.filter(tags__has_tag=value) if value else qs
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": TAG_ITEM_PATTERN,
+        "description": "Comma-separated labels, case-sensitive; none may be blank.",
+    }
+)
 class TagInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """`tag_in=gift,urgent`: orders with any of the labels."""
 

@@ -9,6 +9,8 @@
   run's own token out of the back office).
 """
 
+import re
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -84,6 +86,13 @@ def test_no_python_only_regex_is_left(schema, monkeypatch):
     assert r"^[-\w]+$" in patterns(raw)  # drf-spectacular does emit it (the hook is needed)
 
 
+def test_no_pattern_uses_an_escape_whose_meaning_differs_between_python_and_ecma(schema):
+    r"""`\w`, `\d`, `\s`, `\b` (and their negations) are Unicode-wide in Python's `re` and ASCII
+    (or another set) in ECMA-262: the username pattern `^[\w.@+-]+$` made a returned `nï` a
+    schema violation (schemathesis ST108)."""
+    assert [p for p in patterns(schema) if re.search(r"\\[wWdDsSbB]", p)] == []
+
+
 def test_related_ids_are_integers(schema):
     order = schema["components"]["schemas"]["OrderWriteRequest"]["properties"]
     for name in ("payment_method", "shipping_method", "billing_country", "billing_city"):
@@ -149,3 +158,59 @@ def test_staff_cannot_deactivate_themselves(staff_with_codes):
     client.user.refresh_from_db()
     assert client.user.is_active
     assert client_for(client.user).get("/api/auth/me/").status_code == 200
+
+
+# --- tools/fuzz_hooks.py: which "accepted negative data" failures are dropped ---------------------
+
+
+def _fuzz_hooks():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "tools" / "fuzz_hooks.py"
+    spec = importlib.util.spec_from_file_location("fuzz_hooks_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Parameters(dict):
+    def get_parameter_set(self, location):
+        return self
+
+
+class _Parameter:
+    def __init__(self, definition):
+        self.definition = definition
+
+
+ID_ARRAY = {"schema": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            "style": "form", "explode": False, "allowEmptyValue": True}  # fmt: skip
+TAG_ARRAY = {"schema": {"type": "array", "items": {"type": "string", "pattern": "^[^,]*[^, ][^,]*$"}},
+             "style": "form", "explode": False, "allowEmptyValue": True}  # fmt: skip
+BOOLEAN = {"schema": {"type": "boolean"}}
+
+
+@pytest.mark.parametrize(
+    ("definition", "texts", "valid"),
+    [
+        (ID_ARRAY, ["40"], True),  # the integer 40, sent as the wire form of [40]
+        (ID_ARRAY, ["1,2"], True),
+        (ID_ARRAY, [""], True),  # allowEmptyValue
+        (ID_ARRAY, ["0"], False),  # below the minimum
+        (ID_ARRAY, ["1.0"], False),  # not an integer's plain form: kept
+        (ID_ARRAY, ["{}"], False),
+        (TAG_ARRAY, ["{},[1, 2]"], True),  # an object's text is a fine label
+        (TAG_ARRAY, ["a, "], False),  # a blank label
+        (BOOLEAN, [""], False),  # no allowEmptyValue
+        (BOOLEAN, ["true"], True),
+        (BOOLEAN, ["yes"], False),
+    ],
+)
+def test_the_fuzz_hook_drops_only_failures_whose_text_is_valid(definition, texts, valid):
+    hooks = _fuzz_hooks()
+
+    class Case:
+        operation = _Parameters(p=_Parameter(definition))
+
+    assert hooks._sent_as_valid(Case, "p", texts) is valid

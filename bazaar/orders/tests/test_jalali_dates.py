@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bazaar.api.filtersets import parse_date
+from bazaar.api.dates import parse_date
 from bazaar.orders.models import Order
 
 pytestmark = pytest.mark.django_db
