@@ -36,6 +36,10 @@ def run_burst(tmp_path: Path, *names: str) -> None:
     assert [worker.returncode for worker in workers] == [0] * len(workers), outputs
 
 
+def deliveries_queued():
+    return DBTaskResult.objects.filter(task_path="bazaar.webhooks.tasks.deliver")
+
+
 def test_two_workers_deliver_each_message_exactly_once_and_in_order(loopback, tmp_path):
     with running_receiver(delay=0.02) as receiver:
         services.webhook_create(data={"url": receiver.url, "events": ["*"]})
@@ -46,7 +50,9 @@ def test_two_workers_deliver_each_message_exactly_once_and_in_order(loopback, tm
                 orders.order_update(order_id=order.pk, data={"notes": f"{n}-{step}"})
         expected = list(Delivery.objects.order_by("id").values_list("message_id", flat=True))
         assert len(expected) == 8 * 3 * 2
-        assert DBTaskResult.objects.count() == len(expected)  # enqueued on commit
+        # Enqueued on commit. Only the delivery tasks: a write may also enqueue, one time in N,
+        # the tally compaction or the feed's purge (that made this count flaky).
+        assert deliveries_queued().count() == len(expected)
         run_burst(tmp_path, "worker-a", "worker-b")
         received = list(receiver.received)
     assert Counter(request.headers["webhook-id"] for request in received) == Counter(expected)
@@ -58,7 +64,7 @@ def test_two_workers_deliver_each_message_exactly_once_and_in_order(loopback, tm
         order = json.loads(request.body)["data"]["order"]
         seen.setdefault((request.path, order["id"]), []).append(order["version"])
     assert all(versions == [1, 2, 3] for versions in seen.values()), seen
-    runs = DBTaskResult.objects.all()
+    runs = deliveries_queued()
     assert {run.status for run in runs} >= {"SUCCESSFUL"}
     assert len({worker for run in runs for worker in run.worker_ids}) == 2  # both took part
 
