@@ -110,6 +110,16 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     return {name: [before[name], value] for name, value in after.items() if before[name] != value}
 
 
+def apply(
+    row: Any, data: dict[str, Any], fields: dict[str, Callable[[Any], Any]]
+) -> tuple[dict[str, Any], Changes]:
+    """Set `data` on `row` (unsaved): its state before, and what that changed."""
+    before = state(row, fields)
+    for name, value in data.items():
+        setattr(row, name, value)
+    return before, diff(before, state(row, fields))
+
+
 def _is_set(value: Any) -> bool:
     return value not in (None, "", [], {})
 

@@ -486,11 +486,8 @@ def item_update(
     item = OrderItem.objects.filter(pk=item_id, order_id=order.pk).first()
     if item is None:  # removed by a write that held the lock before this one
         raise NotFound(gettext("Item %(id)s is not in this order.") % {"id": item_id})
-    before = events.state(item, events.ITEM_FIELDS)
     data.pop("product", None)
-    for name, value in data.items():
-        setattr(item, name, value)
-    changes = events.diff(before, events.state(item, events.ITEM_FIELDS))
+    before, changes = events.apply(item, data, events.ITEM_FIELDS)
     if not changes:
         return item  # nothing changed: nothing saved, recorded or moved
     if item.quantity < before["quantity"]:  # SPEC §14: not below what shipments hold (409)
@@ -593,11 +590,8 @@ def payment_update(
     payment = OrderPayment.objects.filter(pk=payment_id, order_id=order.pk).first()
     if payment is None:  # removed by a write that held the lock before this one
         raise NotFound(gettext("Payment %(id)s is not in this order.") % {"id": payment_id})
-    before = events.state(payment, events.PAYMENT_FIELDS)
     was_counted = payment.amount if payment.approved else 0
-    for name, value in data.items():
-        setattr(payment, name, value)
-    changes = events.diff(before, events.state(payment, events.PAYMENT_FIELDS))
+    before, changes = events.apply(payment, data, events.PAYMENT_FIELDS)
     if not changes:
         return payment  # nothing changed: nothing saved, recorded or moved
     if before["approved"]:  # SPEC §14: not below its refunds (409)
