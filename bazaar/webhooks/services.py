@@ -15,6 +15,7 @@ both send: the second finds it claimed, or no longer due."""
 import base64
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -429,12 +430,16 @@ def due_delivery_ids(*, limit: int = 100, now: datetime | None = None) -> list[i
     )
 
 
-def deliveries_sweep(*, limit: int = 100) -> int:
+def deliveries_sweep(*, limit: int = 100, stopping: Callable[[], bool] = lambda: False) -> int:
     """Attempt every due delivery (up to `limit`) here and now: those whose task was lost (the
     process died between commit and enqueue, the queue lost it) go out too. Safe beside any
-    number of workers doing the same: each attempt is claimed first. Returns attempts made."""
+    number of workers doing the same: each attempt is claimed first. `stopping` is asked before
+    each attempt, so a worker shutting down ends the sweep after the attempt in flight. Returns
+    attempts made."""
     made = 0
     for delivery_id in due_delivery_ids(limit=limit):
+        if stopping():
+            break
         if delivery_attempt(delivery_id=delivery_id) != "not due":
             made += 1
     return made

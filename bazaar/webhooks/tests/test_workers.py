@@ -152,7 +152,10 @@ def test_with_redis_two_rq_workers_deliver_each_message_exactly_once(loopback, t
 
 
 def test_a_running_worker_sweeps_for_lost_deliveries_every_few_seconds(loopback, tmp_path):
-    with running_receiver() as receiver:
+    # The receiver answers a second after it has the request, and the worker is told to stop in
+    # that second: the attempt in flight must still be recorded. (The sweep ran in a daemon
+    # thread the worker did not wait for: one run in ~20 lost the outcome, "pending".)
+    with running_receiver(delay=1.0) as receiver:
         webhook = services.webhook_create(data={"url": receiver.url, "events": ["*"]})
         env = {**worker_env(tmp_path, "sweeper"), "WEBHOOK_SWEEP_SECONDS": "0.5"}
         worker = start_worker(env, "sweeper")

@@ -22,11 +22,11 @@ from django.db import close_old_connections, connection
 logger = logging.getLogger(__name__)
 
 
-def sweep_once() -> None:
+def sweep_once(stop: threading.Event | None = None) -> None:
     from bazaar.webhooks.services import deliveries_sweep
 
     try:
-        deliveries_sweep()
+        deliveries_sweep(stopping=stop.is_set if stop else lambda: False)
     except Exception:  # a database hiccup must not end the sweeping: the next round retries
         logger.exception("webhook sweep failed")
     finally:
@@ -35,7 +35,7 @@ def sweep_once() -> None:
 
 def sweep_forever(every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
-        sweep_once()
+        sweep_once(stop)
     connection.close()
 
 
@@ -57,17 +57,24 @@ class Command(BaseCommand):
     def handle(self, *args, interval: float, max_tasks, burst: bool, worker_id, **options):
         sweep_once()  # what was due before this worker started (lost enqueues included)
         stop = threading.Event()
+        sweeper = None
         if not burst and settings.WEBHOOK_SWEEP_SECONDS > 0:
-            threading.Thread(
+            sweeper = threading.Thread(
                 target=sweep_forever,
                 args=(settings.WEBHOOK_SWEEP_SECONDS, stop),
                 name="webhook-sweep",
                 daemon=True,
-            ).start()
+            )
+            sweeper.start()
         try:
             self.run_queue(interval=interval, max_tasks=max_tasks, burst=burst, worker_id=worker_id)
         finally:
             stop.set()
+            if sweeper is not None:
+                # A sweep attempt in flight when the worker is told to stop (SIGTERM, Ctrl-C)
+                # finishes and records its outcome: killed between the receiver's answer and
+                # the record, it would be sent again. One attempt is bounded by the timeout.
+                sweeper.join(timeout=settings.WEBHOOK_TIMEOUT_SECONDS + 5)
 
     def run_queue(self, *, interval: float, max_tasks, burst: bool, worker_id) -> None:
         if settings.TASKS_BACKEND == "rq":
