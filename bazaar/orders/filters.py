@@ -1,5 +1,7 @@
 """The order list's filters and search (SPEC §5 "List parameters", source 002)."""
 
+from dataclasses import dataclass
+
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
@@ -92,7 +94,25 @@ def tracking_number_q(term: str) -> Q | None:
     return Q(id__in=ids)
 
 
-def order_search_q(term: str) -> Q:
+@dataclass(frozen=True)
+class SearchParts:
+    """What one search term matches, in parts: `spellings`, looked for inside the order's own
+    folded `search_text`; `customers`, the orders of the customers it matches (a list of ids, or
+    a subquery past RELATED_IDS_LIMIT; None when none match); `others`, the rest (id, key prefix,
+    places, coupon, tracking number). The list filters by their union (`q`); the exact count of a
+    broad term reads each part from its own index (selectors.order_search_count)."""
+
+    spellings: list[str]
+    customers: Q | None
+    others: Q
+
+    @property
+    def q(self) -> Q:
+        q = _contains_any("search_text", self.spellings) | self.others
+        return q | self.customers if self.customers is not None else q
+
+
+def order_search_parts(term: str) -> SearchParts:
     """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
     prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
     names, mobiles, e-mail), the customer's folded `search_text` and the billing place names.
@@ -103,12 +123,14 @@ def order_search_q(term: str) -> Q:
     matched in the user table first (`_related_match`)."""
     spellings = term_spellings(term)
     folded = spellings[0]
-    q = Q(key__startswith=folded) | _contains_any("search_text", spellings)
+    others = Q(key__startswith=folded)
     # isdecimal, not isdigit: "²" or "①" are digits that int() refuses (that was a 500).
     if folded.isdecimal() and int(folded) <= MAX_ID:
-        q |= Q(id=int(folded)) | Q(customer_id=int(folded))
+        others |= Q(id=int(folded)) | Q(customer_id=int(folded))
+    customers = _related_match(
+        "customer_id", Customer.objects.filter(_contains_any("search_text", spellings))
+    )
     related = (
-        ("customer_id", Customer.objects.filter(_contains_any("search_text", spellings))),
         ("billing_country_id", Country.objects.filter(_contains_any("search_text", spellings))),
         ("billing_state_id", State.objects.filter(_contains_any("search_text", spellings))),
         ("billing_city_id", City.objects.filter(_contains_any("search_text", spellings))),
@@ -120,12 +142,17 @@ def order_search_q(term: str) -> Q:
     for column, matches in related:
         match = _related_match(column, matches)
         if match is not None:
-            q |= match
+            others |= match
     if len(term) <= MAX_TRACKING_NUMBER:
         tracked = tracking_number_q(term)  # SPEC §14: a shipment's tracking number, exactly
         if tracked is not None:
-            q |= tracked
-    return q
+            others |= tracked
+    return SearchParts(spellings=spellings, customers=customers, others=others)
+
+
+def order_search_q(term: str) -> Q:
+    """The orders one search term matches (`order_search_parts`), as one condition."""
+    return order_search_parts(term).q
 
 
 # --- patterns of the text filters (SPEC §2: the schema says what the server takes) -------------

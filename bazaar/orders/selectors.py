@@ -11,12 +11,12 @@ distinct one is loaded (and shaped) once per response.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import CharField, F, Model, QuerySet, Sum, Value
+from django.db.models import CharField, F, Model, Q, QuerySet, Sum, Value
 
 from bazaar.api.functions import UTCTimestampText
 from bazaar.fulfilment.models import Refund, Shipment
@@ -25,6 +25,10 @@ from bazaar.media.models import Image
 from bazaar.media.selectors import image_queryset
 from bazaar.methods.models import Branch
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
+from bazaar.orders.status import Status
+
+if TYPE_CHECKING:
+    from bazaar.orders.filters import SearchParts
 
 Row = dict[str, Any]
 
@@ -269,17 +273,79 @@ def order_count_by_status(statuses: Collection[str]) -> int | None:
     return sum(tally["total"] for tally in tallies if tally["status"] in statuses)
 
 
+def _contains_pattern(text: str) -> str:
+    """`LIKE` pattern for "contains `text`" (PostgreSQL's default escape character)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _live_order_ids_sql(condition: Q) -> tuple[str, tuple]:
+    """The ids of the live (not deleted) orders matching `condition`, as SQL and parameters."""
+    queryset = Order.objects.filter(condition).exclude(status=Status.DELETED).values("id")
+    return queryset.order_by().query.sql_with_params()
+
+
+def _term_order_ids_sql(parts: "SearchParts") -> tuple[str, list]:
+    # The postings of the words that contain a spelling (an index-only scan of their primary
+    # key) hold the orders the term matches by their own text or their customer's; the others
+    # (id, key prefix, places, coupon, tracking number) are few. UNION drops the orders both
+    # hold.
+    words = " OR ".join(["word LIKE %s"] * len(parts.spellings))
+    word_ids = f"SELECT id FROM orders_search_word WHERE {words}"  # noqa: S608 (placeholders)
+    postings = f"SELECT order_id FROM orders_search_posting WHERE word_id IN ({word_ids})"  # noqa: S608
+    others, others_params = _live_order_ids_sql(parts.others)
+    params = [_contains_pattern(spelling) for spelling in parts.spellings]
+    return f"({postings}) UNION ({others})", [*params, *others_params]
+
+
+# Shorter spellings have no trigram: their words cannot be looked up by index.
+MIN_POSTINGS_SPELLING = 3
+
+
+def order_search_count(search: Sequence["SearchParts"]) -> int | None:
+    """The exact number of live orders that every term of a search matches, or None where the
+    search postings cannot answer (SQLite; a spelling too short for a trigram, or holding a
+    space, which the words never do) and the paginator counts the rows.
+
+    Why not count the filtered rows: a common first name matches ~2 % of a million orders, and
+    each match had to be rechecked in its row (a trigram match may be a false positive), some
+    20,000 rows on as many pages, 160-320 ms (docs/performance-analysis.md). The postings
+    (migration 0015) answer the order's own text from an index alone; the same orders, exactly:
+    a term without a space is inside an order's text exactly when it is inside one of its
+    words."""
+    if connection.vendor != "postgresql" or not search:
+        return None
+    for parts in search:
+        for spelling in parts.spellings:
+            if len(spelling) < MIN_POSTINGS_SPELLING or " " in spelling:
+                return None
+    terms = [_term_order_ids_sql(parts) for parts in search]
+    sql = " INTERSECT ".join(f"({term_sql})" for term_sql, _params in terms)
+    params = [param for _sql, term_params in terms for param in term_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS matches", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
 # A list with no other parameter than these is counted from the status tallies.
 STATUS_ONLY_PARAMETERS = frozenset({"limit", "offset", "ordering", "status", "status_in"})
+# ... and one with no other than these, from the search postings.
+SEARCH_ONLY_PARAMETERS = frozenset({"limit", "offset", "ordering", "search"})
 
 
 def order_list_count(
-    *, parameters: Collection[str], statuses: Callable[[], Collection[str]]
+    *,
+    parameters: Collection[str],
+    statuses: Callable[[], Collection[str]],
+    search: Sequence["SearchParts"] = (),
 ) -> int | None:
     """The one place that decides how the order list is counted: exactly, from the status
-    tallies, when the list filters by status alone (the default page included); else None, and
-    the paginator counts the filtered rows. `statuses` gives the statuses the list is filtered
-    to (asked only when the tallies can answer)."""
-    if not set(parameters) <= STATUS_ONLY_PARAMETERS:
-        return None
-    return order_count_by_status(statuses())
+    tallies, when the list filters by status alone (the default page included), or from the
+    search postings when it only searches (`search`: the parts of its terms, as the filter
+    matched them); else None, and the paginator counts the filtered rows. `statuses` gives the
+    statuses the list is filtered to (asked only when the tallies can answer)."""
+    if set(parameters) <= STATUS_ONLY_PARAMETERS:
+        return order_count_by_status(statuses())
+    if set(parameters) <= SEARCH_ONLY_PARAMETERS:
+        return order_search_count(search)
+    return None

@@ -23,7 +23,12 @@ from bazaar.orders.event_shapes import (
     event_data,
     event_rows,
 )
-from bazaar.orders.filters import ORDERING_FIELDS, OrderFilterSet, order_search_q
+from bazaar.orders.filters import (
+    ORDERING_FIELDS,
+    OrderFilterSet,
+    SearchParts,
+    order_search_parts,
+)
 from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderPayment
 from bazaar.orders.serializers.inputs import (
     OrderItemWriteSerializer,
@@ -149,7 +154,13 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
     ordering = ["-created_at"]
 
     def search_term_q(self, term: str):
-        return order_search_q(term)
+        parts = order_search_parts(term)
+        self.search_parts.append(parts)  # for the list's count (selectors.order_list_count)
+        return parts.q
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.search_parts: list[SearchParts] = []
 
     def get_queryset(self):
         return selectors.order_queryset()
@@ -158,7 +169,9 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         # The filterset the list was filtered with (bazaar.api.filters.DjangoFilterBackend).
         count = selectors.order_list_count(
-            parameters=request.query_params, statuses=self.filterset.statuses
+            parameters=request.query_params,
+            statuses=self.filterset.statuses,
+            search=self.search_parts,
         )
         page = self.paginator.paginate_queryset(
             queryset, request, self, read=selectors.order_rows, count=count

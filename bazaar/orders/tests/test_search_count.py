@@ -1,0 +1,148 @@
+"""The count of a search list comes from word postings kept by PostgreSQL triggers (migration
+0015, selectors.order_search_count); it must always equal the number of orders the list's own
+filter finds, however orders and customers were written (API, ORM, bulk, raw SQL), and the
+fast path must really be the one taken."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from bazaar.accounts.models import User
+from bazaar.orders.filters import order_search_q
+from bazaar.orders.models import Order
+from bazaar.orders.status import Status
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the postings are kept by PostgreSQL triggers"
+)
+
+
+def listed(terms: list[str]) -> int:
+    """What the list's filter finds: the rows, counted by the database (the default hides
+    deleted orders)."""
+    queryset = Order.objects.exclude(status=Status.DELETED)
+    for term in terms:
+        queryset = queryset.filter(order_search_q(term))
+    return queryset.count()
+
+
+def api_count(client, search: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/orders/", {"search": search, "limit": 1})
+    assert response.status_code == 200, response.content
+    counted_from_postings = any("orders_search_posting" in q["sql"] for q in queries)
+    assert counted_from_postings, "the count did not come from the postings"
+    return response.json()["count"]
+
+
+def words_of_shop() -> set[str]:
+    """Every substring of at least three characters of every word any order is searched by."""
+    texts = list(Order.objects.values_list("search_text", flat=True))
+    texts += list(User.objects.values_list("search_text", flat=True))
+    words = {word for text in texts for word in text.split()}
+    return {
+        word[i:j] for word in words for i in range(len(word)) for j in range(i + 3, len(word) + 1)
+    }
+
+
+def assert_every_term_counts_exactly(client, extra: tuple[str, ...] = ()) -> None:
+    terms = sorted(words_of_shop())[:400] + list(extra)
+    assert terms
+    wrong = {term: (api_count(client, term), listed(term.split())) for term in terms}
+    wrong = {term: counts for term, counts in wrong.items() if counts[0] != counts[1]}
+    assert wrong == {}
+
+
+@pytest.fixture
+def shop(db):
+    ali = User.objects.create_user(
+        "09121112233", mobile_number="09121112233", first_name="علي", last_name="تبريزي"
+    )
+    zahra = User.objects.create_user(
+        "09359998877", mobile_number="09359998877", first_name="زهرا", last_name="احمدی"
+    )
+    clerk = User.objects.create_user("clerk", first_name="زهرا", last_name="کارمند", is_staff=True)
+    Order.objects.create(customer=ali, notes="سفارش فوری")
+    Order.objects.create(customer=zahra, billing_first_name="زهرا", billing_last_name="احمدی")
+    Order.objects.create(billing_first_name="مریم", billing_last_name="زهرایی", notes="کادو")
+    Order.objects.create(customer=clerk, notes="تست داخلی")  # a staff user's text is not searched
+    Order.objects.create(customer=ali, status=Status.DELETED, notes="حذف‌شده فوری")
+    Order.objects.bulk_create([Order(notes=f"انبوه {n} فوری", customer=zahra) for n in range(3)])
+    return {"ali": ali, "zahra": zahra, "clerk": clerk}
+
+
+def test_counts_are_exact_for_every_word_part(admin_client, shop):
+    assert api_count(admin_client, "زهرا") == listed(["زهرا"]) == 5  # 4 of zahra, 1 by name
+    assert api_count(admin_client, "تبریزی") == 1  # stored with Arabic ي: one live order
+    assert api_count(admin_client, "کارمند") == 0
+    assert_every_term_counts_exactly(admin_client, extra=("زهرا فوری", "0912 111", "+98912111"))
+
+
+def test_counts_stay_exact_as_orders_and_customers_change(admin_client, shop):
+    orders = list(Order.objects.order_by("id"))
+    first, second, guest, staffs, deleted = orders[:5]
+    shop["zahra"].first_name = "فاطمه"  # a customer renamed: their orders' postings follow
+    shop["zahra"].save()
+    User.objects.filter(pk=shop["ali"].pk).update(is_staff=True)  # no longer searched by
+    User.objects.filter(pk=shop["clerk"].pk).update(is_staff=False)  # now searched by
+    Order.objects.filter(pk=deleted.pk).update(status=Status.NEW)  # restored
+    Order.objects.filter(pk=second.pk).update(status=Status.DELETED)
+    guest.customer = shop["zahra"]
+    guest.notes = "یادداشت تازه"
+    guest.save()
+    Order.objects.filter(notes__startswith="انبوه").update(notes="دسته‌ای تغییرکرده")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE orders_order SET notes = 'با اس کیو ال' WHERE id = %s", [first.pk])
+    staffs.delete()
+    assert api_count(admin_client, "فاطمه") == listed(["فاطمه"]) == 4
+    assert api_count(admin_client, "کارمند") == 0  # clerk's order was deleted outright
+    assert api_count(admin_client, "علی") == listed(["علی"]) == 0  # ali is staff now
+    assert_every_term_counts_exactly(admin_client, extra=("انبوه", "زهرا", "حذف"))
+
+
+def test_a_term_the_postings_cannot_answer_is_counted_from_the_rows(admin_client, shop):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/api/orders/", {"search": "زه", "limit": 1})  # no trigram
+    assert response.json()["count"] == listed(["زه"]) == 5
+    assert not any("orders_search_posting" in q["sql"] for q in queries)
+
+
+def test_a_search_with_another_filter_is_counted_from_the_rows(admin_client, shop):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/api/orders/", {"search": "زهرا", "status": "new"})
+    assert response.json()["count"] == 5
+    assert not any("orders_search_posting" in q["sql"] for q in queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_adding_the_same_new_words_at_once_all_commit(admin_user):
+    # Each writer's new words are inserted in one sorted statement: writers sharing words wait
+    # for each other's commit instead of deadlocking, and every order gets its postings.
+    from bazaar.conftest import client_for
+
+    errors: list[Exception] = []
+    start = threading.Barrier(4)
+
+    def write(n: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(10):
+                with transaction.atomic():
+                    words = ["واژه", "نو", f"دور{round_}", "مشترک"]
+                    Order.objects.create(notes=" ".join(words[n % 4 :] + words[: n % 4]))
+        except Exception as error:  # noqa: BLE001 (reported below, with the thread's others)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    client = client_for(admin_user)
+    assert api_count(client, "مشترک") == 40
+    assert api_count(client, "دور3") == 4
