@@ -321,8 +321,11 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
         pool = [
             r[0]
             for r in conn.execute(
+                # Unfulfilled only: an item added to a (partly) shipped order would change its
+                # fulfilment_status (SPEC §14), which the cleanup does not recount.
                 "SELECT id FROM orders_order WHERE status = ANY(%s) AND notes IS DISTINCT FROM "
-                "'bench' ORDER BY status <> 'new', item_count, id DESC LIMIT %s",
+                "'bench' AND fulfilment_status = 'unfulfilled' "
+                "ORDER BY status <> 'new', item_count, id DESC LIMIT %s",
                 (list(LIVE_FOR_ITEMS), POOL),
             )
         ]
