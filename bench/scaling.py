@@ -79,7 +79,7 @@ def main() -> int:
         token = info["token"]
         params = pick_parameters(cfg.dsn(size))
         reqs = build_requests(params)
-        reqs["reads"] = [reqs[name][0] for name in run.READS]
+        reqs["reads"] = [reqs[name][0] for name in run.MIX_READS]
         pg.wait_caught_up(timeout=600)
         replica_url = pg.standby.url(f"bazaar_bench_{size}")
         pids = {

@@ -72,6 +72,10 @@ class Method:
     name: str
     label: str  # drawn on its generated picture (Pillow's bundled font has Latin glyphs only)
     colour: str
+    # Shipping methods (SPEC §14): the carrier's tracking page, and how many digits its tracking
+    # numbers have; None for a carrier without tracking (the courier hands the parcel over).
+    tracking_url_template: str | None = None
+    tracking_digits: int | None = None
 
 
 # Order matters: plan.py refers to methods by their index in these tuples.
@@ -83,8 +87,9 @@ PAYMENT_METHODS: tuple[Method, ...] = (
 GATEWAY, CARD_TO_CARD, CASH_ON_DELIVERY = 0, 1, 2
 
 SHIPPING_METHODS: tuple[Method, ...] = (
-    Method("پست پیشتاز", "POST", "#c62828"),
-    Method("تیپاکس", "TPX", "#6a1b9a"),
+    # Iran Post's 24-digit barcode number and Tipax's 12-digit waybill number.
+    Method("پست پیشتاز", "POST", "#c62828", "https://tracking.post.ir/?id={tracking_number}", 24),
+    Method("تیپاکس", "TPX", "#6a1b9a", "https://tipaxco.com/tracking?code={tracking_number}", 12),
     Method("پیک موتوری", "MOTO", "#00838f"),
 )
 # Shipping cost ranges in rial, by shipping method index; the courier rides in big cities only.
@@ -286,6 +291,22 @@ ORDER_NOTES: tuple[str, ...] = (
     "در صورت امکان امروز ارسال شود.",
     "مشتری درخواست تعویض رنگ داشت؛ پیگیری شد.",
 )
+# SPEC §14: what staff write on shipments and refunds.
+SHIPMENT_NOTES: tuple[str, ...] = ("شکستنی", "تحویل به نگهبانی ساختمان", "تماس قبل از ارسال")
+CANCELLED_SHIPMENT_NOTES: tuple[str, ...] = (
+    "آدرس اشتباه ثبت شده بود",
+    "برچسب اشتباه چاپ شد",
+    "تغییر شرکت حمل به درخواست مشتری",
+)
+WHOLE_REFUND_REASONS: dict[str, tuple[str, ...]] = {
+    "before_shipping": ("لغو سفارش به درخواست مشتری", "ناموجود بودن کالا"),
+    "returned": ("مرجوعی کالا: مغایرت با توضیحات", "مرجوعی کالا: انصراف از خرید"),
+    "lost": ("گم شدن مرسوله در مسیر",),
+}
+RETURN_REASONS: tuple[str, ...] = ("کالای معیوب", "مرجوعی در مهلت هفت روزه", "ارسال کالای اشتباه")
+GOODWILL_REASONS: tuple[str, ...] = ("تأخیر در ارسال", "آسیب دیدگی بسته‌بندی")
+SHIPPING_REFUND_REASON = "بازپرداخت هزینه ارسال"
+
 ITEM_NOTES: tuple[str, ...] = ("رنگ مشکی", "رنگ سفید", "کادوپیچ شود", "سایز L", "بدون فاکتور قیمت")
 CHANNELS: tuple[str, ...] = ("web", "app", "instagram", "phone")
 # fmt: on

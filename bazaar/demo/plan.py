@@ -7,6 +7,11 @@ seed gives the same plan on any database, and the loader in `services.py` only m
 Every draw comes from `random.Random` seeded from the `--seed` value: same seed, same content.
 Only the order keys (random by design) and the absolute timestamps (relative to the moment of the
 run) differ between two runs.
+
+What an order keeps of its shipments and refunds (SPEC §14: `fulfilment_status`, the items'
+`quantity_shipped` / `quantity_returned`, `amount_refunded`) is computed here from the planned
+shipments and refunds with `bazaar.fulfilment.rules`' own function, so it is what the services
+would have stored.
 """
 
 import random
@@ -19,6 +24,8 @@ from typing import Generic, TypeVar
 
 from bazaar.accounts.validators import national_code_checksum_ok
 from bazaar.demo import catalogue
+from bazaar.fulfilment.models import ShipmentStatus
+from bazaar.fulfilment.rules import SHIPPED_STATUSES, fulfilment_status_for
 from bazaar.orders import pricing
 from bazaar.orders.status import Status
 
@@ -160,6 +167,43 @@ class PaymentPlan:
     delay: int  # seconds after the order was placed
 
 
+Lines = tuple[tuple[int, int], ...]  # (index into the order's items, quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPlan:
+    """One shipment of an order (SPEC §14); its carrier is the order's shipping method. Times are
+    seconds after the order was placed."""
+
+    status: ShipmentStatus
+    lines: Lines
+    tracking_number: str | None
+    created: int
+    shipped: int | None  # when it moved to shipped (kept when it was cancelled afterwards)
+    delivered: int | None
+    updated: int  # its last move
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPlan:
+    payment: int  # index into the order's payments (an approved one)
+    amount: int
+    reason: str
+    lines: Lines  # returned quantities
+    delay: int  # seconds after the order was placed
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfilment:
+    """What the order and its items keep of the shipments and refunds (SPEC §14)."""
+
+    status: str
+    quantity_shipped: tuple[int, ...]  # by item index
+    quantity_returned: tuple[int, ...]
+    amount_refunded: int
+
+
 @dataclass(frozen=True, slots=True)
 class OrderPlan:
     age: int  # seconds before the run's reference time
@@ -177,10 +221,15 @@ class OrderPlan:
     items: tuple[ItemPlan, ...]
     payments: tuple[PaymentPlan, ...]
     money: "MoneyPlan | None" = None  # SPEC §12: coupon, staff discount, tax, tags
+    shipments: tuple[ShipmentPlan, ...] = ()  # SPEC §14
+    refunds: tuple[RefundPlan, ...] = ()
 
     @property
     def total(self) -> int:
         return self.priced().total
+
+    def fulfilment(self) -> Fulfilment:
+        return fulfilment_of(self.items, self.shipments, self.refunds)
 
     def priced(self) -> pricing.OrderMoney:
         return priced(self.items, self.shipping_cost, self.money or NO_MONEY)
@@ -207,6 +256,39 @@ def priced(items: tuple[ItemPlan, ...], shipping_cost: int, money: MoneyPlan) ->
         coupon=coupon_terms(_spec(money.coupon)),
         order_discount=money.order_discount,
         tax_rate=money.tax_rate,
+    )
+
+
+def fulfilment_of(
+    items: tuple[ItemPlan, ...],
+    shipments: tuple[ShipmentPlan, ...],
+    refunds: tuple[RefundPlan, ...],
+) -> Fulfilment:
+    """The stored SPEC §14 fields of a planned order, by the services' rules: shipped quantities
+    count shipments that are shipped or delivered (`rules.SHIPPED_STATUSES`), the status is
+    `rules.fulfilment_status_for`, the refunded amount the sum of the refunds."""
+    shipped = [0] * len(items)
+    delivered = [0] * len(items)
+    returned = [0] * len(items)
+    for shipment in shipments:
+        if shipment.status in SHIPPED_STATUSES:
+            for index, quantity in shipment.lines:
+                shipped[index] += quantity
+                if shipment.status == ShipmentStatus.DELIVERED:
+                    delivered[index] += quantity
+    for refund in refunds:
+        for index, quantity in refund.lines:
+            returned[index] += quantity
+    status = fulfilment_status_for(
+        [(index, item.quantity) for index, item in enumerate(items)],
+        dict(enumerate(shipped)),
+        dict(enumerate(delivered)),
+    )
+    return Fulfilment(
+        status=str(status),
+        quantity_shipped=tuple(shipped),
+        quantity_returned=tuple(returned),
+        amount_refunded=sum(refund.amount for refund in refunds),
     )
 
 
@@ -270,6 +352,7 @@ def order_plan(*, seed: int, count: int, customers: list[CustomerPlan]) -> Itera
     """
     rng = random.Random(f"{seed}:orders")
     money_rng = random.Random(f"{seed}:money")
+    fulfilment_rng = random.Random(f"{seed}:fulfilment")
     every_status = list(Status)
     rng.shuffle(every_status)
     first_forced = count - len(every_status)
@@ -279,7 +362,14 @@ def order_plan(*, seed: int, count: int, customers: list[CustomerPlan]) -> Itera
         status = (
             every_status[index - first_forced] if index >= first_forced else _status_for(rng, age)
         )
-        yield _order(rng, age=age, status=status, customers=customers, money_rng=money_rng)
+        yield _order(
+            rng,
+            age=age,
+            status=status,
+            customers=customers,
+            money_rng=money_rng,
+            fulfilment_rng=fulfilment_rng,
+        )
 
 
 def _order(
@@ -289,6 +379,7 @@ def _order(
     status: Status,
     customers: list[CustomerPlan],
     money_rng: random.Random | None = None,
+    fulfilment_rng: random.Random | None = None,
 ) -> OrderPlan:
     customer = rng.randrange(len(customers)) if rng.random() < 0.9 else None
     payment_method = _PAYMENT_METHOD.pick(rng)
@@ -311,7 +402,29 @@ def _order(
         settled=settled,
         age=age,
     )
-    last_change = max([settled, *(p.delay for p in payments)])
+    shipments: tuple[ShipmentPlan, ...] = ()
+    refunds: tuple[RefundPlan, ...] = ()
+    if fulfilment_rng is not None:
+        shipments, refunds = _fulfilment(
+            fulfilment_rng,
+            status=status,
+            items=items,
+            payments=payments,
+            shipping_method=shipping_method if pickup_branch is None else None,
+            shipped_to_door=pickup_branch is None,
+            cash_on_delivery=payment_method == catalogue.CASH_ON_DELIVERY,
+            shipping_cost=shipping_cost,
+            settled=settled,
+            age=age,
+        )
+    last_change = max(
+        [
+            settled,
+            *(p.delay for p in payments),
+            *(s.updated for s in shipments),
+            *(r.delay for r in refunds),
+        ]
+    )
     return OrderPlan(
         age=age,
         last_change=last_change,
@@ -328,6 +441,8 @@ def _order(
         items=items,
         payments=payments,
         money=money,
+        shipments=shipments,
+        refunds=refunds,
     )
 
 
@@ -441,8 +556,8 @@ def _payments(
     rng: random.Random, *, status: Status, total: int, method: int | None, settled: int, age: int
 ) -> tuple[PaymentPlan, ...]:
     """Payment rows that fit the status. Approved amounts never exceed the total; completed,
-    shipped-and-paid and refunded orders are paid in full (a refund is money returned outside
-    the order's payments, noted on the payment)."""
+    shipped-and-paid and refunded orders are paid in full (their refunds are rows of their own,
+    see `_fulfilment`)."""
     story = _PAYMENT_STORIES[status].pick(rng)
     pay_with = catalogue.GATEWAY if method is None else method
     if pay_with == catalogue.CASH_ON_DELIVERY:
@@ -460,7 +575,6 @@ def _payments(
             pay_with, amount, approved, _transaction_id(rng, pay_with, approved), notes, delay
         )
 
-    refund_note = "وجه به مشتری بازگردانده شد." if status == Status.REFUNDED else ""
     if story == "none":
         return ()
     if story == "pending":  # a card-to-card receipt waiting to be checked, or an open gateway
@@ -473,16 +587,214 @@ def _payments(
         first = _part_of(rng, total)
         return (
             payment(first, True, when(300, 3_600)),
-            payment(total - first, True, when(3_600, max(3_600, settled)), refund_note),
+            payment(total - first, True, when(3_600, max(3_600, settled))),
         )
     if story == "retried":
         return (
             payment(total, False, when(30, 300), "تراکنش ناموفق"),
-            payment(total, True, when(300, 1_800), refund_note),
+            payment(total, True, when(300, 1_800)),
         )
     # "paid": cash on delivery is paid when the order settles, everything else up front
     delay = settled if pay_with == catalogue.CASH_ON_DELIVERY else when(30, 1_800)
-    return (payment(total, True, delay, refund_note),)
+    return (payment(total, True, delay),)
+
+
+# SPEC §14 stories (see `_fulfilment`). Weights in percent.
+_PROCESSING_SHIPMENTS = Weighted({"none": 55, "packed": 20, "partial": 25})
+_REFUNDED_STORY = Weighted({"before_shipping": 50, "returned": 35, "lost": 15})
+_COMPLETED_REFUND = Weighted({"none": 92, "returned": 5, "goodwill": 3})
+_SPLIT_SHIPMENT = 0.2  # shipped in two parcels, where the order has two units or more
+_VOIDED_FIRST = 0.05  # a first shipment cancelled while pending (wrong label, carrier changed)
+HOUR = 3_600
+
+
+def _fulfilment(
+    rng: random.Random,
+    *,
+    status: Status,
+    items: tuple[ItemPlan, ...],
+    payments: tuple[PaymentPlan, ...],
+    shipping_method: int | None,
+    shipped_to_door: bool,
+    cash_on_delivery: bool,
+    shipping_cost: int,
+    settled: int,
+    age: int,
+) -> tuple[tuple[ShipmentPlan, ...], tuple[RefundPlan, ...]]:
+    """Shipments and refunds that fit the status, as the services would have made them.
+
+    Shipments exist only for orders shipped to the door (a pickup order is handed over at the
+    branch: nothing is shipped, SPEC §11) that reached `processing` (SPEC §14 makes them only
+    while processing or shipped). Processing orders: none yet, packed (pending) or partly shipped;
+    shipped: every quantity shipped, not all delivered; completed: every shipment delivered when
+    the order settled. Refunded orders are refunded whole, payment by payment, before shipping,
+    after a return of everything or for a parcel lost on the way; some completed orders get a
+    partial refund, with returned quantities or as a gesture. The automatic moves of §14 then
+    leave every status as planned: a processing order is never fully shipped, a completed one
+    never refunded in full.
+    """
+
+    def at(moment: int, low: int = 0) -> int:
+        return min(age, max(low, moment))
+
+    approved = [i for i, p in enumerate(payments) if p.approved]
+    paid = max((payments[i].delay for i in approved), default=0)
+    # Prepaid goods leave once paid for; cash on delivery is paid at the door.
+    ready = 0 if cash_on_delivery else paid
+    everything: Lines = tuple((i, item.quantity) for i, item in enumerate(items))
+    shipments: list[ShipmentPlan] = []
+    refunds: list[RefundPlan] = []
+
+    def voided(before: int) -> None:
+        """A shipment cancelled while pending, before the one that went out at `before`."""
+        created = at(before - rng.randint(2 * HOUR, DAY), ready)
+        cancelled = at(created + rng.randint(600, HOUR), created)
+        shipments.append(
+            ShipmentPlan(
+                ShipmentStatus.CANCELLED, everything, _tracking_number(rng, shipping_method),
+                created, None, None, cancelled, rng.choice(catalogue.CANCELLED_SHIPMENT_NOTES),
+            )
+        )  # fmt: skip
+
+    def ship(lines: Lines, shipped: int, delivered: int | None = None) -> None:
+        created = at(shipped - rng.randint(HOUR, 12 * HOUR), ready)
+        shipped = at(shipped, created)
+        delivered = None if delivered is None else at(delivered, shipped)
+        notes = rng.choice(catalogue.SHIPMENT_NOTES) if rng.random() < 0.05 else ""
+        shipments.append(
+            ShipmentPlan(
+                ShipmentStatus.DELIVERED if delivered is not None else ShipmentStatus.SHIPPED,
+                lines, _tracking_number(rng, shipping_method), created, shipped, delivered,
+                delivered if delivered is not None else shipped, notes,
+            )
+        )  # fmt: skip
+
+    def parcels() -> list[Lines]:
+        split = _split(rng, everything) if rng.random() < _SPLIT_SHIPMENT else None
+        return list(split) if split else [everything]
+
+    if shipped_to_door and status == Status.PROCESSING:
+        story = _PROCESSING_SHIPMENTS.pick(rng)
+        split = _split(rng, everything) if story == "partial" else None
+        if split is not None:  # part of it went out; the rest waits for stock
+            first, rest = split
+            ship(first, at(settled, ready))
+            if rng.random() < 0.4:
+                packed = at(settled, shipments[-1].updated)
+                shipments.append(
+                    ShipmentPlan(ShipmentStatus.PENDING, rest, None, packed, None, None, packed)
+                )
+        elif story != "none":  # packed, waiting for the carrier to collect it
+            packed = at(settled, ready)
+            tracking = _tracking_number(rng, shipping_method) if rng.random() < 0.5 else None
+            shipments.append(
+                ShipmentPlan(
+                    ShipmentStatus.PENDING, everything, tracking, packed, None, None, packed
+                )
+            )
+    elif shipped_to_door and status == Status.SHIPPED:
+        if rng.random() < _VOIDED_FIRST:
+            voided(settled)
+        *earlier, last = parcels()
+        for lines in earlier:  # the first parcel went a day or two before; maybe it arrived
+            sent = at(settled - rng.randint(6 * HOUR, 2 * DAY), ready)
+            ship(lines, sent, sent + rng.randint(DAY, 2 * DAY) if rng.random() < 0.5 else None)
+        ship(last, at(settled, ready))
+    elif shipped_to_door and status == Status.COMPLETED:
+        if rng.random() < _VOIDED_FIRST:
+            voided(settled - 3 * DAY)
+        *earlier, last = parcels()
+        for lines in earlier:
+            arrived = at(settled - rng.randint(HOUR, DAY), ready)
+            ship(lines, arrived - rng.randint(DAY, 2 * DAY), arrived)
+        ship(last, settled - rng.randint(DAY, 3 * DAY), settled)
+
+    if status == Status.REFUNDED and approved:
+        story = _REFUNDED_STORY.pick(rng)
+        if cash_on_delivery:
+            story = "returned"  # cash is taken at the door: the goods had arrived
+        elif not shipped_to_door and story == "lost":
+            story = "before_shipping"
+        refunded = settled
+        if shipped_to_door and story == "returned":
+            arrived = paid if cash_on_delivery else at(settled - rng.randint(2 * DAY, 7 * DAY))
+            ship(everything, arrived - rng.randint(DAY, 3 * DAY), arrived)
+            refunded = max(settled, arrived + rng.randint(DAY, 7 * DAY))
+        elif story == "lost":
+            ship(everything, at(settled - rng.randint(5 * DAY, 10 * DAY), ready))
+        # Money goes back after it came in and after the parcel's last move.
+        refunded = at(refunded, max([paid, *(shipment.updated for shipment in shipments)]))
+        reason = rng.choice(catalogue.WHOLE_REFUND_REASONS[story])
+        for n, index in enumerate(approved):  # each payment back whole; the goods on the first
+            lines = everything if story == "returned" and n == 0 else ()
+            refunds.append(
+                RefundPlan(index, payments[index].amount, reason, lines, at(refunded + 60 * n))
+            )
+    elif status == Status.COMPLETED and approved:
+        refund = _partial_refund(rng, items, payments, approved, shipping_cost)
+        if refund is not None:
+            refunded = at(settled + rng.randint(DAY, 10 * DAY), settled)
+            refunds.append(
+                RefundPlan(refund.payment, refund.amount, refund.reason, refund.lines, refunded)
+            )
+    shipments.sort(key=lambda shipment: shipment.created)  # ids follow the moment of creation
+    return tuple(shipments), tuple(refunds)
+
+
+def _partial_refund(
+    rng: random.Random,
+    items: tuple[ItemPlan, ...],
+    payments: tuple[PaymentPlan, ...],
+    approved: list[int],
+    shipping_cost: int,
+) -> RefundPlan | None:
+    """Some of a completed order's money back, less than it paid (else it would be refunded):
+    returned units at what they cost (SPEC §14's amount without `amount`), the shipping cost, or
+    a part as a gesture. Its delay is set by the caller."""
+    story = _COMPLETED_REFUND.pick(rng)
+    if story == "none":
+        return None
+    paid = sum(payments[i].amount for i in approved)
+    payment = max(approved, key=lambda i: payments[i].amount)
+    lines: Lines = ()
+    if story == "returned":
+        index = rng.randrange(len(items))
+        item = items[index]
+        # Never the whole order back: that is a refund in full, not a return of some of it.
+        most = item.quantity - 1 if len(items) == 1 else item.quantity
+        if most >= 1:
+            lines = ((index, rng.randint(1, most)),)
+    if lines:
+        amount = sum((items[i].unit_price - items[i].unit_discount) * q for i, q in lines)
+        reason = rng.choice(catalogue.RETURN_REASONS)
+    elif shipping_cost and rng.random() < 0.5:
+        amount, reason = shipping_cost, catalogue.SHIPPING_REFUND_REASON
+    else:
+        amount = max(10_000, int(round(paid * rng.uniform(0.05, 0.15), -4)))
+        reason = rng.choice(catalogue.GOODWILL_REASONS)
+    if not 0 < amount <= payments[payment].amount or amount >= paid:
+        return None
+    return RefundPlan(payment, amount, reason, lines, 0)
+
+
+def _split(rng: random.Random, everything: Lines) -> tuple[Lines, Lines] | None:
+    """Two parcels of an order's quantities: the first lines (or units of its one line), then
+    the rest. None for a single unit."""
+    if len(everything) >= 2:
+        cut = rng.randint(1, len(everything) - 1)
+        return everything[:cut], everything[cut:]
+    (index, quantity) = everything[0]
+    if quantity < 2:
+        return None
+    first = rng.randint(1, quantity - 1)
+    return ((index, first),), ((index, quantity - first),)
+
+
+def _tracking_number(rng: random.Random, method: int | None) -> str | None:
+    digits = catalogue.SHIPPING_METHODS[method].tracking_digits if method is not None else None
+    if digits is None:
+        return None  # the courier, or no carrier recorded: nothing to track
+    return f"{rng.randrange(10 ** (digits - 1), 10**digits)}"
 
 
 def _part_of(rng: random.Random, total: int) -> int:

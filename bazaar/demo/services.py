@@ -4,10 +4,11 @@ Reference rows (country, provinces, cities, methods, products, customers) are lo
 natural keys first, so running the seed again adds none of them twice. Orders are what a run
 adds: every run appends `orders` more (use `once=True` to load only into an empty database).
 
-Orders stream from the plan in batches. Each batch is one transaction: its order ids are reserved
-first, then the orders, their items and their payments are inserted as plain tuples (`bulk.py`
-explains why not `bulk_create`). Memory stays bounded by the batch size, whatever the count; a
-run that stops half-way keeps the batches it committed.
+Orders stream from the plan in batches. Each batch is one transaction: the ids of its orders,
+items, payments, shipments and refunds are reserved first, then those rows and the shipment and
+refund lines are inserted as plain tuples (`bulk.py` explains why not `bulk_create`). Memory
+stays bounded by the batch size, whatever the count; a run that stops half-way keeps the batches
+it committed.
 """
 
 import functools
@@ -40,11 +41,13 @@ from bazaar.demo.models import SeedRun
 from bazaar.demo.plan import (
     NO_MONEY,
     CustomerPlan,
+    Fulfilment,
     OrderPlan,
     customer_count_for,
     customer_plan,
     order_plan,
 )
+from bazaar.fulfilment.models import Refund, RefundItem, Shipment, ShipmentItem
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.media.services import image_create
@@ -62,7 +65,7 @@ from bazaar.orders.services import product_image_snapshot, product_snapshot
 
 DEFAULT_ORDERS = 300
 DEFAULT_SEED = 42
-ORDER_BATCH = 5_000  # orders per transaction; their items and payments go in the same one
+ORDER_BATCH = 5_000  # orders per transaction; their items, payments, shipments, refunds too
 _LOOKUP_CHUNK = 900  # ids per IN (...) list: below SQLite's historical 999-variable limit
 
 T = TypeVar("T")
@@ -106,6 +109,8 @@ class References:
     product_data: list[dict[str, Any]]  # the snapshot an item of that product stores
     customers: list[int | None]  # by plan index; None when the number belongs to staff
     coupons: list[int] = field(default_factory=list)  # by catalogue index
+    # By catalogue index: what builds a shipment's tracking_url, as the services build it.
+    shipping_method_rows: list[ShippingMethod] = field(default_factory=list)
 
 
 def demo_seed(
@@ -195,6 +200,7 @@ def references_ensure(*, summary: SeedSummary) -> References:
         cities=cities,
         payment_methods=[m.pk for m in payment_methods],
         shipping_methods=[m.pk for m in shipping_methods],
+        shipping_method_rows=list(shipping_methods),
         products=[p.pk for p in products],
         branches=_branches_ensure(cities, summary),
         product_data=[_snapshot(p) for p in products],
@@ -247,7 +253,12 @@ def _methods_ensure(
     for spec in specs:
         if spec.name not in found:
             image = _picture(spec.name, spec.label, spec.colour, size=(1200, 675))
-            found[spec.name] = model.objects.create(name=spec.name, image=image)
+            tracking = (
+                {"tracking_url_template": spec.tracking_url_template}
+                if spec.tracking_url_template
+                else {}
+            )  # an existing method keeps its own template, or none
+            found[spec.name] = model.objects.create(name=spec.name, image=image, **tracking)
             made += 1
         methods.append(found[spec.name])
     summary.created[model._meta.verbose_name_plural] = made
@@ -379,31 +390,46 @@ ORDER_FIELDS = (
     "tags", "source",
     # SPEC §13: a seeded order is as it was made (its history starts with the next change)
     "version",
-    # SPEC §14: seeded orders have no shipments or refunds
+    # SPEC §14: what the order keeps of its shipments and refunds
     "fulfilment_status", "amount_refunded",
 )  # fmt: skip
 ITEM_FIELDS = (
-    "order_id", "product_id", "product_data", "options", "unit_price", "unit_discount",
+    "id", "order_id", "product_id", "product_data", "options", "unit_price", "unit_discount",
     "quantity", "notes", "created_at", "updated_at", "quantity_shipped", "quantity_returned",
 )  # fmt: skip
 PAYMENT_FIELDS = (
-    "order_id", "payment_method_id", "amount", "approved", "transaction_id", "notes",
+    "id", "order_id", "payment_method_id", "amount", "approved", "transaction_id", "notes",
     "created_at", "updated_at",
 )  # fmt: skip
+SHIPMENT_FIELDS = (
+    "id", "order_id", "status", "shipping_method_id", "tracking_number", "tracking_url", "notes",
+    "shipped_at", "delivered_at", "created_at", "updated_at",
+)  # fmt: skip
+SHIPMENT_ITEM_FIELDS = ("shipment_id", "item_id", "quantity")
+REFUND_FIELDS = ("id", "order_id", "payment_id", "amount", "reason", "created_at")
+REFUND_ITEM_FIELDS = ("refund_id", "item_id", "quantity")
 
 
 @dataclass
 class _BatchRows:
-    """One batch of orders with their items and payments, as tuples in the *_FIELDS orders."""
+    """One batch of orders with their children, as tuples in the *_FIELDS orders."""
 
     orders: list[tuple] = field(default_factory=list)
     items: list[tuple] = field(default_factory=list)
     payments: list[tuple] = field(default_factory=list)
+    shipments: list[tuple] = field(default_factory=list)
+    shipment_items: list[tuple] = field(default_factory=list)
+    refunds: list[tuple] = field(default_factory=list)
+    refund_items: list[tuple] = field(default_factory=list)
 
     def write(self) -> None:
         insert_rows(Order, ORDER_FIELDS, self.orders)
         insert_rows(OrderItem, ITEM_FIELDS, self.items)
         insert_rows(OrderPayment, PAYMENT_FIELDS, self.payments)
+        insert_rows(Shipment, SHIPMENT_FIELDS, self.shipments)
+        insert_rows(ShipmentItem, SHIPMENT_ITEM_FIELDS, self.shipment_items)
+        insert_rows(Refund, REFUND_FIELDS, self.refunds)
+        insert_rows(RefundItem, REFUND_ITEM_FIELDS, self.refund_items)
 
 
 def orders_load(
@@ -414,24 +440,29 @@ def orders_load(
     batch_size: int = ORDER_BATCH,
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write planned orders with their items and payments, `batch_size` orders per transaction.
+    """Write planned orders with their items, payments, shipments and refunds, `batch_size` orders
+    per transaction.
 
     Rows go in as tuples through `bulk.insert_rows` (see there for why not bulk_create). The
     stored totals (item_count ... amount_paid) are computed from the same plan the item and
-    payment rows come from, so they equal `order_totals_from_rows` without a second pass.
+    payment rows come from, so they equal `order_totals_from_rows` without a second pass; what
+    the order and its items keep of the shipments and refunds (SPEC §14) comes from the plan's
+    `fulfilment()`, by the fulfilment services' own rule.
 
     On PostgreSQL the batches are written by a second thread on its own connection, so that the
     server inserts one batch while Python builds the next (the server's work, indexes and foreign
     key checks, is the larger part). Not inside an outer transaction (tests): a second connection
     would not see the reference rows that transaction holds, so batches are written in turn.
     """
-    counts = {"orders": 0, "order items": 0, "order payments": 0}
+    counts = dict.fromkeys(("orders", "order items", "order payments", "shipments", "refunds"), 0)
     build = _row_builder(refs, now)
 
     def done(rows: _BatchRows) -> None:
         counts["orders"] += len(rows.orders)
         counts["order items"] += len(rows.items)
         counts["order payments"] += len(rows.payments)
+        counts["shipments"] += len(rows.shipments)
+        counts["refunds"] += len(rows.refunds)
         if on_progress is not None:
             on_progress(len(rows.orders))
 
@@ -440,8 +471,8 @@ def orders_load(
             try:
                 pending: Future | None = None
                 for batch in _chunks(plans, batch_size):
-                    # Ids from the table's sequence: reserved outside the writer's transaction.
-                    rows = build(batch, reserve_ids(Order, len(batch)))
+                    # Ids from the tables' sequences: reserved outside the writer's transaction.
+                    rows = build(batch)
                     if pending is not None:
                         done(pending.result())  # at most two batches in memory
                     pending = writer.submit(_write_batch, rows)
@@ -453,7 +484,7 @@ def orders_load(
 
     for batch in _chunks(plans, batch_size):
         with transaction.atomic():  # SQLite: reserve_ids relies on holding the write lock
-            rows = build(batch, reserve_ids(Order, len(batch)))
+            rows = build(batch)
             rows.write()
         done(rows)
     return counts
@@ -465,16 +496,25 @@ def _write_batch(rows: _BatchRows) -> _BatchRows:
     return rows
 
 
-def _row_builder(
-    refs: References, now: datetime
-) -> Callable[[list[OrderPlan], list[int]], _BatchRows]:
-    """A function that turns planned orders and their reserved ids into rows."""
+def _row_builder(refs: References, now: datetime) -> Callable[[list[OrderPlan]], _BatchRows]:
+    """A function that turns planned orders into rows, with ids reserved for every row that
+    another points at (orders; items and payments, which refunds and shipments name; shipments
+    and refunds, which their lines name)."""
     product_json = [json_text(data) for data in refs.product_data]  # serialised once per product
     extra_json: dict[str, str] = {}
     db_datetime = datetime_adapter()
+    methods = refs.shipping_method_rows
 
-    def build(batch: list[OrderPlan], ids: list[int]) -> _BatchRows:
+    def after(created: datetime, seconds: int | None) -> Any:
+        return None if seconds is None else db_datetime(created + timedelta(seconds=seconds))
+
+    def build(batch: list[OrderPlan]) -> _BatchRows:
         rows = _BatchRows()
+        ids = reserve_ids(Order, len(batch))
+        item_ids = iter(reserve_ids(OrderItem, sum(len(plan.items) for plan in batch)))
+        payment_ids = iter(reserve_ids(OrderPayment, sum(len(plan.payments) for plan in batch)))
+        shipment_ids = iter(reserve_ids(Shipment, sum(len(plan.shipments) for plan in batch)))
+        refund_ids = iter(reserve_ids(Refund, sum(len(plan.refunds) for plan in batch)))
         for order_id, plan in zip(ids, batch, strict=True):
             key = new_order_key()
             # The sub-second part comes from the (random) key so that timestamps don't all share
@@ -484,23 +524,67 @@ def _row_builder(
             extra = json_text(plan.extra)
             extra = extra_json.setdefault(extra, extra)  # one string object per distinct value
             updated_db = db_datetime(created + timedelta(seconds=plan.last_change))
-            rows.orders.append(_order_row(plan, refs, order_id, key, created_db, updated_db, extra))
-            for item in plan.items:
+            fulfilment = plan.fulfilment() if plan.shipments or plan.refunds else NOTHING_SHIPPED
+            rows.orders.append(
+                _order_row(plan, refs, order_id, key, created_db, updated_db, extra, fulfilment)
+            )
+            item_of = []
+            for index, item in enumerate(plan.items):
+                item_id = next(item_ids)
+                item_of.append(item_id)
+                shipped, returned = (
+                    (fulfilment.quantity_shipped[index], fulfilment.quantity_returned[index])
+                    if fulfilment is not NOTHING_SHIPPED
+                    else (0, 0)
+                )
                 rows.items.append(
                     (
-                        order_id, refs.products[item.product], product_json[item.product], "[]",
-                        item.unit_price, item.unit_discount, item.quantity, item.notes,
-                        created_db, created_db, 0, 0,
+                        item_id, order_id, refs.products[item.product], product_json[item.product],
+                        "[]", item.unit_price, item.unit_discount, item.quantity, item.notes,
+                        created_db, created_db, shipped, returned,
                     )
                 )  # fmt: skip
+            payment_of = []
             for payment in plan.payments:
+                payment_id = next(payment_ids)
+                payment_of.append(payment_id)
                 paid_at = db_datetime(created + timedelta(seconds=payment.delay))
                 rows.payments.append(
                     (
-                        order_id, refs.payment_methods[payment.method], payment.amount,
-                        payment.approved, payment.transaction_id, payment.notes, paid_at, paid_at,
+                        payment_id, order_id, refs.payment_methods[payment.method],
+                        payment.amount, payment.approved, payment.transaction_id, payment.notes,
+                        paid_at, paid_at,
                     )
                 )  # fmt: skip
+            method_id = _ref(refs.shipping_methods, plan.shipping_method)
+            method = methods[plan.shipping_method] if plan.shipping_method is not None else None
+
+            for shipment in plan.shipments:
+                shipment_id = next(shipment_ids)
+                number = shipment.tracking_number
+                rows.shipments.append(
+                    (
+                        shipment_id, order_id, shipment.status.value, method_id, number,
+                        method.tracking_url(number) if method is not None else None,
+                        shipment.notes, after(created, shipment.shipped),
+                        after(created, shipment.delivered), after(created, shipment.created),
+                        after(created, shipment.updated),
+                    )
+                )  # fmt: skip
+                rows.shipment_items.extend(
+                    (shipment_id, item_of[index], quantity) for index, quantity in shipment.lines
+                )
+            for refund in plan.refunds:
+                refund_id = next(refund_ids)
+                rows.refunds.append(
+                    (
+                        refund_id, order_id, payment_of[refund.payment], refund.amount,
+                        refund.reason, after(created, refund.delay),
+                    )
+                )  # fmt: skip
+                rows.refund_items.extend(
+                    (refund_id, item_of[index], quantity) for index, quantity in refund.lines
+                )
         return rows
 
     return build
@@ -514,6 +598,7 @@ def _order_row(
     created_db: Any,
     updated_db: Any,
     extra: str,
+    fulfilment: Fulfilment,
 ) -> tuple:
     billing = plan.billing
     items = plan.items
@@ -578,9 +663,13 @@ def _order_row(
         _tags_json(money.tags),
         OrderSource.DEMO.value,
         1,
-        FulfilmentStatus.UNFULFILLED.value,
-        0,
+        fulfilment.status,
+        fulfilment.amount_refunded,
     )
+
+
+# Most orders have neither shipments nor refunds: what they keep, without computing it each time.
+NOTHING_SHIPPED = Fulfilment(FulfilmentStatus.UNFULFILLED.value, (), (), 0)
 
 
 @functools.cache
@@ -623,7 +712,10 @@ def _refresh_planner_statistics() -> None:
     against 4 ms for 36,000 orders at a million)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tables = ", ".join(m._meta.db_table for m in (Order, OrderItem, OrderPayment, User))
+            models = (
+                Order, OrderItem, OrderPayment, Shipment, ShipmentItem, Refund, RefundItem, User
+            )  # fmt: skip
+            tables = ", ".join(m._meta.db_table for m in models)
             vacuum = "" if connection.in_atomic_block else "VACUUM "
             cursor.execute(f"{vacuum}ANALYZE {tables}")
         elif connection.vendor == "sqlite":

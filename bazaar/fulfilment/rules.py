@@ -89,7 +89,11 @@ def check_payment_change(payment: OrderPayment, *, approved: bool, amount: int |
 # --- what the order keeps ------------------------------------------------------------------------
 
 
-def _fulfilment_status(items: list[tuple[int, int]], shipped: dict, delivered: dict) -> str:
+def fulfilment_status_for(
+    items: list[tuple[int, int]], shipped: dict[int, int], delivered: dict[int, int]
+) -> str:
+    """The order's `fulfilment_status` from its items `(id, quantity)` and, per item id, the
+    quantity in shipped-or-delivered and in delivered shipments (the demo loader uses it too)."""
     if not items or not any(shipped.get(item_id) for item_id, _quantity in items):
         return FulfilmentStatus.UNFULFILLED
     if any(shipped.get(item_id, 0) < quantity for item_id, quantity in items):
@@ -128,7 +132,7 @@ def sync_fulfilment(order: Order) -> list[str]:
     ]
     for item_id, value in stale:  # only the items whose shipped quantity moved: usually one or two
         OrderItem.objects.filter(pk=item_id).update(quantity_shipped=value)
-    status = _fulfilment_status([(i, q) for i, q, _kept in items], shipped, delivered)
+    status = fulfilment_status_for([(i, q) for i, q, _kept in items], shipped, delivered)
     if status == order.fulfilment_status:
         return []
     order.fulfilment_status = status

@@ -23,16 +23,47 @@ from bazaar.demo import catalogue
 from bazaar.demo.bulk import insert_rows
 from bazaar.demo.models import SeedRun
 from bazaar.demo.plan import customer_plan, order_plan
+from bazaar.fulfilment import rules
+from bazaar.fulfilment.models import Refund, Shipment, ShipmentStatus
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
 from bazaar.methods.models import Branch, PaymentMethod, ShippingMethod
-from bazaar.orders.models import DeliveryMethod, Order, OrderItem, OrderPayment, OrderSource
+from bazaar.orders.events import EventLog
+from bazaar.orders.models import (
+    DeliveryMethod,
+    FulfilmentStatus,
+    Order,
+    OrderItem,
+    OrderPayment,
+    OrderSource,
+)
 from bazaar.orders.status import Status
 from bazaar.orders.tests.totals import order_totals_from_rows
 
 REFERENCE_MODELS = (
     Country, State, City, PaymentMethod, ShippingMethod, Branch, Product, Image, Customer,
 )  # fmt: skip
+
+
+def assert_fulfilment_as_the_services_keep_it(order: Order) -> None:
+    """What the order and its items keep of their shipments and refunds (SPEC §14) is what the
+    fulfilment services' own functions recompute from the rows, and the order's status is one
+    that their automatic moves leave where it is (a write, rolled back with the test, if not)."""
+    items = list(order.items.values_list("id", "quantity", "quantity_shipped", "quantity_returned"))
+    assert rules.sync_fulfilment(order) == [], (order.pk, order.fulfilment_status)
+    assert rules.sync_refunds(order) == [], (order.pk, order.amount_refunded)
+    after = list(order.items.values_list("id", "quantity", "quantity_shipped", "quantity_returned"))
+    assert after == items, order.pk  # sync_fulfilment rewrote a stale quantity_shipped
+    returned = rules.returned_quantities(order.pk)
+    allocated = rules.allocated_quantities(order.pk)
+    for item_id, quantity, _shipped, quantity_returned in items:
+        assert quantity_returned == returned.get(item_id, 0) <= quantity, (order.pk, item_id)
+        assert allocated.get(item_id, 0) <= quantity, (order.pk, item_id)
+    for payment in order.payments.all():
+        assert rules.payment_refunded(payment.pk) <= payment.amount, payment.pk
+    assert order.net_paid == order.amount_paid - order.amount_refunded >= 0
+    moves = rules.automatic_moves(order, EventLog(order), shipments=True, refunds=True)
+    assert moves == [], (order.pk, order.status)
 
 
 def seed(**options) -> str:
@@ -113,6 +144,7 @@ class TestSeededShop:
                 name: getattr(order, name) for name in order_totals_from_rows(order_id=order.pk)
             }
             assert stored == order_totals_from_rows(order_id=order.pk), order.pk
+            assert_fulfilment_as_the_services_keep_it(order)
             assert 1 <= order.item_count <= 5
             assert 0 <= order.amount_paid <= order.total, order.pk
             if order.status in {Status.COMPLETED, Status.REFUNDED}:
@@ -203,6 +235,57 @@ class TestSeededShop:
             assert payment.order.created_at <= payment.created_at <= payment.order.updated_at
         assert OrderPayment.objects.filter(approved=False).exists()
 
+    def test_shipments_and_refunds_fit_each_order_and_its_status(self, seeded):
+        """SPEC §14 in the demo: the carrier is the order's shipping method, tracking URLs come
+        from its template, timestamps follow the status moves and the order's life."""
+        shipments = list(Shipment.objects.select_related("order", "shipping_method"))
+        for shipment in shipments:
+            order = shipment.order
+            assert order.delivery_method == DeliveryMethod.SHIPPING, order.pk
+            assert shipment.shipping_method_id == order.shipping_method_id
+            method = shipment.shipping_method
+            expected_url = method.tracking_url(shipment.tracking_number) if method else None
+            assert shipment.tracking_url == expected_url
+            status = shipment.status
+            assert (shipment.shipped_at is not None) == (
+                status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+            ), shipment.pk  # the demo cancels only pending shipments
+            assert (shipment.delivered_at is not None) == (status == ShipmentStatus.DELIVERED)
+            moments = [
+                order.created_at, shipment.created_at, shipment.shipped_at,
+                shipment.delivered_at, shipment.updated_at, order.updated_at,
+            ]  # fmt: skip
+            assert [m for m in moments if m] == sorted(m for m in moments if m), shipment.pk
+        for refund in Refund.objects.select_related("order", "payment"):
+            assert refund.payment.order_id == refund.order_id and refund.payment.approved
+            assert refund.payment.created_at <= refund.created_at <= refund.order.updated_at
+        orders = Order.objects.all()
+        for order in orders.filter(delivery_method=DeliveryMethod.SHIPPING):
+            expected = {
+                Status.SHIPPED: {FulfilmentStatus.SHIPPED},
+                Status.COMPLETED: {FulfilmentStatus.DELIVERED},
+                Status.PROCESSING: {
+                    FulfilmentStatus.UNFULFILLED, FulfilmentStatus.PARTIALLY_SHIPPED,
+                },
+            }.get(Status(order.status))  # fmt: skip
+            if expected is not None:
+                assert order.fulfilment_status in expected, order.pk
+        assert not Shipment.objects.filter(order__delivery_method=DeliveryMethod.PICKUP).exists()
+        for order in orders.filter(status=Status.REFUNDED):
+            assert order.amount_refunded == order.amount_paid > 0, order.pk
+        for order in orders.exclude(status=Status.REFUNDED):
+            assert order.amount_refunded < order.amount_paid or not order.amount_refunded
+        # the mix a back office sees
+        statuses = {s.status for s in shipments}
+        assert statuses >= {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
+        assert any(s.tracking_url for s in shipments)
+        assert any(s.tracking_number and not s.tracking_url for s in shipments) or any(
+            not s.tracking_number for s in shipments
+        )  # the courier has no tracking
+        assert orders.filter(status=Status.COMPLETED, amount_refunded__gt=0).exists()  # partial
+        assert Refund.objects.filter(items__isnull=False).exists()  # returned quantities
+        assert OrderItem.objects.filter(quantity_returned__gt=0).exists()
+
     def test_summary_lists_what_was_created(self, seeded):
         assert "Demo data created:" in seeded.output
         assert re.search(r"orders\s+300\n", seeded.output)
@@ -281,10 +364,60 @@ def test_every_plan_keeps_the_money_rules(seed_value, count):
         assert approved <= plan.total
         if plan.status in {Status.COMPLETED, Status.REFUNDED}:
             assert approved == plan.total
+        _assert_fulfilment_plan_keeps_the_rules(plan, approved)
         assert all(p.amount > 0 and p.delay <= plan.last_change <= plan.age for p in plan.payments)
         assert len({i.product for i in plan.items}) == len(plan.items)
         if plan.billing and plan.billing.national_code:
             assert national_code_checksum_ok(plan.billing.national_code)
+
+
+def _assert_fulfilment_plan_keeps_the_rules(plan, approved: int) -> None:
+    """SPEC §14's limits and moves on a planned order's shipments and refunds."""
+    if plan.shipments:
+        assert plan.pickup_branch is None
+        assert plan.status in {Status.PROCESSING, Status.SHIPPED, Status.COMPLETED, Status.REFUNDED}
+    for index, item in enumerate(plan.items):
+        live = sum(
+            q
+            for s in plan.shipments
+            if s.status != ShipmentStatus.CANCELLED
+            for i, q in s.lines
+            if i == index
+        )
+        assert live <= item.quantity
+        assert sum(q for r in plan.refunds for i, q in r.lines if i == index) <= item.quantity
+    for index, payment in enumerate(plan.payments):
+        refunded = [r for r in plan.refunds if r.payment == index]
+        assert not refunded or payment.approved
+        assert sum(r.amount for r in refunded) <= payment.amount
+        assert all(r.amount > 0 and payment.delay <= r.delay for r in refunded)
+    for s in plan.shipments:
+        times = [s.created, s.shipped, s.delivered, s.updated, plan.last_change, plan.age]
+        assert [t for t in times if t is not None] == sorted(t for t in times if t is not None)
+    assert all(r.delay <= plan.last_change for r in plan.refunds)
+    fulfilment = plan.fulfilment()
+    if plan.status == Status.REFUNDED:
+        assert fulfilment.amount_refunded == approved > 0
+    else:
+        assert fulfilment.amount_refunded < approved or fulfilment.amount_refunded == 0
+    if plan.status == Status.PROCESSING:  # never fully shipped: it would have moved to shipped
+        assert fulfilment.status in {"unfulfilled", "partially_shipped"}
+    if plan.status == Status.SHIPPED and plan.shipments:
+        assert fulfilment.status == "shipped"
+    if plan.status == Status.COMPLETED and plan.shipments:
+        assert fulfilment.status == "delivered"
+
+
+def test_a_larger_plan_shows_every_shipment_story():
+    """The stories too rare to be sure of in 300 orders, in 5 000."""
+    customers = customer_plan(seed=7, count=500)
+    plans = list(order_plan(seed=7, count=5_000, customers=customers))
+    statuses = {(p.status, p.fulfilment().status) for p in plans}
+    assert (Status.PROCESSING, "partially_shipped") in statuses
+    assert {(Status.REFUNDED, "delivered"), (Status.REFUNDED, "unfulfilled")} <= statuses
+    shipment_statuses = {s.status for p in plans for s in p.shipments}
+    assert shipment_statuses == set(ShipmentStatus)
+    assert any(len([s for s in p.shipments if s.status != "cancelled"]) > 1 for p in plans)
 
 
 @pytest.mark.django_db
@@ -307,6 +440,8 @@ def _content(orders) -> list[tuple]:
             "items_subtotal",
             "items_discount",
             "amount_paid",
+            "fulfilment_status",
+            "amount_refunded",
         )
     )
 
@@ -318,6 +453,8 @@ def test_a_seed_outside_a_transaction_commits_batch_by_batch():
 
     assert Order.objects.count() == 120
     assert OrderItem.objects.count() >= 120  # every order has an item
+    assert Shipment.objects.exists() and Refund.objects.exists()
     for order in Order.objects.all():
         stored = {name: getattr(order, name) for name in order_totals_from_rows(order_id=order.pk)}
         assert stored == order_totals_from_rows(order_id=order.pk)
+        assert_fulfilment_as_the_services_keep_it(order)
