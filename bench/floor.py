@@ -151,6 +151,8 @@ class Page:
     count_statuses: str | None = None
     # Parameters read from the database before the page: name -> SQL returning one value.
     lookups: dict[str, str] = field(default_factory=dict)
+    # A count other than the rows' (a search's, from the word postings, as the API does).
+    count_sql: str | None = None
 
 
 TALLY_SQL = "SELECT coalesce(sum(delta), 0)::bigint FROM orders_orderstatusdelta WHERE "
@@ -186,7 +188,20 @@ def page_for(scenario: str, query: dict[str, str]) -> Page:
         code = query["search"].translate(DIGITS).upper()
         code_like = code.isascii() and code.replace("-", "").replace("_", "").isalnum()
         values["code_prefix"] = f"{_escape_like(code)}%" if code_like else None
-        return Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
+        page = Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
+        if all(len(spelling) >= 3 and " " not in spelling for spelling in spellings):
+            # The API's count of a search (selectors.order_search_count): the postings of the
+            # words holding a spelling (the order's own text and its customer's), with the
+            # orders matched otherwise.
+            others = where.replace("o.search_text LIKE ANY(%(patterns)s)", "false").replace(
+                "o.customer_id = ANY(%(customers)s)", "false"
+            )
+            page.count_sql = (
+                "SELECT count(*) FROM (SELECT order_id FROM orders_search_posting WHERE word_id "
+                "IN (SELECT id FROM orders_search_word WHERE word LIKE ANY(%(patterns)s)) "
+                f"UNION SELECT o.id FROM orders_order o WHERE {live} AND ({others})) AS m"
+            )
+        return page
     if scenario == "coupon":
         return Page(f"{live} AND o.coupon_id = %(c)s", {"c": int(query["coupon"])}, query)
     if scenario == "retrieve":
@@ -234,7 +249,9 @@ class Floor:
         count = None
         for name, sql in page.lookups.items():
             page.params[name] = cur.execute(sql, page.params).fetchone()[0]
-        if page.count_statuses is not None:
+        if page.count_sql is not None:
+            count = cur.execute(page.count_sql, page.params).fetchone()[0]
+        elif page.count_statuses is not None:
             count = cur.execute(TALLY_SQL + page.count_statuses, page.params).fetchone()[0]
         elif not page.single:
             count = cur.execute(
