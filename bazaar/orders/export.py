@@ -152,32 +152,35 @@ def order_row(order: Row, places: dict[str, dict[int, str]]) -> list[Any]:
         order["billing_country_id"], order["billing_state_id"], order["billing_city_id"]
     )  # fmt: skip
     first_name, last_name = order["customer__first_name"], order["customer__last_name"]
-    values = (
+    created = order["created"]
+    # cell() only where text is: integers (and None, which csv writes as an empty field) go to
+    # the writer as they are, and the timestamps are the database's digits (SPEC §2's format).
+    return [
         order["id"],
-        order["key"],
-        order["status"],
-        order["created"],
-        jalali(order["created"]),
+        cell(order["key"]),
+        cell(order["status"]),
+        created,
+        jalali(created),
         order["updated"],
         order["customer_id"],
-        f"{first_name} {last_name}".strip() if customer else None,
-        order["customer__mobile_number"] if customer else None,
-        order["billing_first_name"],
-        order["billing_last_name"],
-        order["billing_mobile_number"],
-        None if country is None else places["countries"][country],
-        None if state is None else places["states"][state],
-        None if city is None else places["cities"][city],
-        order["billing_address"],
-        order["billing_postal_code"],
-        order["payment_method__name"],
-        order["shipping_method__name"],
-        order["delivery_method"],
+        cell(f"{first_name} {last_name}".strip()) if customer else "",
+        cell(order["customer__mobile_number"]) if customer else "",
+        cell(order["billing_first_name"]),
+        cell(order["billing_last_name"]),
+        cell(order["billing_mobile_number"]),
+        "" if country is None else cell(places["countries"][country]),
+        "" if state is None else cell(places["states"][state]),
+        "" if city is None else cell(places["cities"][city]),
+        cell(order["billing_address"]),
+        cell(order["billing_postal_code"]),
+        cell(order["payment_method__name"]),
+        cell(order["shipping_method__name"]),
+        cell(order["delivery_method"]),
         order["item_count"],
         order["item_quantity"],
         order["items_subtotal"],
         order["items_discount"],
-        order["coupon_code"],
+        cell(order["coupon_code"]),
         order["coupon_discount"],
         order["order_discount"],
         order["tax"],
@@ -186,12 +189,11 @@ def order_row(order: Row, places: dict[str, dict[int, str]]) -> list[Any]:
         order["amount_paid"],
         order["amount_refunded"],
         outstanding,
-        total > 0 and outstanding <= 0,
-        order["fulfilment_status"],
-        "|".join(order["tags"] or []),
-        order["notes"],
-    )
-    return [cell(value) for value in values]
+        "true" if total > 0 and outstanding <= 0 else "false",
+        cell(order["fulfilment_status"]),
+        cell("|".join(order["tags"] or [])),
+        cell(order["notes"]),
+    ]
 
 
 def options_text(item: Row) -> str:
