@@ -13,7 +13,8 @@ BENCH_REQUESTS (200), BENCH_OUT (docs/performance.md), BENCH_KEEP_DB (0), BENCH_
 BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379/15),
 BENCH_PROFILE (pyinstrument profile of the list under bench/results/; default on when
 BENCH_REQUESTS >= 100), BENCH_NOTE (a sentence added to the report, e.g. where the data came from),
-BENCH_SCENARIOS (a comma-separated subset of the scenarios, for iterating; default all).
+BENCH_SCENARIOS (a comma-separated subset of the scenarios, for iterating; default all;
+`export` is the CSV export of every order, downloaded from a one-worker server: bench/export.py).
 
 Exit status: 0 when every request got a 2xx answer; 1 when any did not (or a socket error or
 timeout happened); 2 when the set-up failed (database, seed, server start). Missed performance
