@@ -827,6 +827,7 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
                 log(f"  first error: {fig.first_error}")
         result["shapes"] = shapes
         if not cfg.scenarios or "export" in cfg.scenarios:
+            cleanup(dsn)  # the seed's orders only, not those the write scenarios added
             log(f"{size:>8} export: streaming every order over HTTP")
             result["export"] = measure_export(cfg, env, size, token, params["customer"])
             log(f"{size:>8} export    {export_summary(result['export'])}")
