@@ -13,7 +13,8 @@ BENCH_REQUESTS (200), BENCH_OUT (docs/performance.md), BENCH_KEEP_DB (0), BENCH_
 BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379/15),
 BENCH_PROFILE (pyinstrument profile of the list under bench/results/; default on when
 BENCH_REQUESTS >= 100), BENCH_NOTE (a sentence added to the report, e.g. where the data came from),
-BENCH_SCENARIOS (a comma-separated subset of the scenarios, for iterating; default all).
+BENCH_SCENARIOS (a comma-separated subset of the scenarios, for iterating; default all;
+`export` is the CSV export of every order, downloaded from a one-worker server: bench/export.py).
 
 Exit status: 0 when every request got a 2xx answer; 1 when any did not (or a socket error or
 timeout happened); 2 when the set-up failed (database, seed, server start). Missed performance
@@ -46,6 +47,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(ROOT))  # the floor folds search terms with bazaar/api/text.py
 
+from export import export_report, export_summary, stream_export  # noqa: E402
 from floor import Floor, page_for  # noqa: E402
 
 RESULTS = BENCH / "results"
@@ -430,18 +432,23 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, cfg: Config, env: dict[str, str], size: int) -> None:
+    def __init__(
+        self, cfg: Config, env: dict[str, str], size: int, workers: int | None = None,
+        threads: int = 1, tag: str = "",
+    ) -> None:  # fmt: skip
         self.port = free_port()
-        self.log_path = RESULTS / f"gunicorn-{size}.log"
+        self.log_path = RESULTS / f"gunicorn-{size}{tag}.log"
         gunicorn = VENV_BIN / "gunicorn"
         cmd = [
             str(gunicorn) if gunicorn.exists() else "gunicorn",
             "bazaar.wsgi:application",
-            "--workers", str(cfg.workers),
+            "--workers", str(workers or cfg.workers),
             "--bind", f"127.0.0.1:{self.port}",
             "--timeout", "60",
             "--log-level", "warning",
         ]  # fmt: skip
+        if threads > 1:  # gunicorn's gthread worker, as `make run` serves
+            cmd += ["--threads", str(threads)]
         self.log_file = open(self.log_path, "w")  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT
@@ -496,6 +503,19 @@ class Client:
             self.conn.close()
             status, body = 0, b""
         return status, (time.perf_counter() - started) * 1000, body
+
+
+def measure_export(cfg: Config, env: dict[str, str], size: int, token: str, customer: int) -> dict:
+    """Every order as CSV (SPEC §15), downloaded from a one-worker gthread server of its own: a
+    sync worker is killed by the arbiter after --timeout however busy it is (a million orders
+    stream for minutes), and with one worker the worker measured is the one that served it."""
+    server = Server(cfg, env, size, workers=1, threads=2, tag="-export")
+    try:
+        server.wait_ready()
+        warmup = f"/api/orders/export/?customer={customer}"  # a few rows: imports, caches
+        return stream_export(server.port, token, server.proc.pid, warmup_path=warmup)
+    finally:
+        server.stop()
 
 
 # --- measurements --------------------------------------------------------------------------------
@@ -820,6 +840,11 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
             if fig.first_error:
                 log(f"  first error: {fig.first_error}")
         result["shapes"] = shapes
+        if not cfg.scenarios or "export" in cfg.scenarios:
+            cleanup(dsn)  # the seed's orders only, not those the write scenarios added
+            log(f"{size:>8} export: streaming every order over HTTP")
+            result["export"] = measure_export(cfg, env, size, token, params["customer"])
+            log(f"{size:>8} export    {export_summary(result['export'])}")
     finally:
         if floor is not None:
             floor.close()
@@ -934,6 +959,9 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
                 f"{LABELS[name]}: p50 at {at} within 20% of {small['size']:,} (ratio)", growth, 1.2
             )
     check(f"writes together ≥ 300 req/s at 8 clients, {at}", f["writes"].rps, 300, above=True)
+    exported = big.get("export") or {}
+    check(f"export growth < 50 MB at {at} (MB, the serving worker)",
+          exported.get("worker_growth_mb"), 50)  # fmt: skip
     return rows
 
 
@@ -1056,6 +1084,7 @@ def write_report(cfg: Config, results: list[dict[str, Any]], facts: dict[str, st
         else:
             out += ["", "The floor's JSON equals the API's for every read scenario."]
         out += key_costs(r)
+        out += export_report(r.get("export"))
         out.append("")
     out += [
         "## Targets (issue #7)",
@@ -1110,6 +1139,11 @@ def main() -> int:
     )
     log(f"wrote {cfg.out}, {png.name} and bench/results/{raw.name}")
     errors = sum(f.errors + f.throughput_errors for r in results for f in r["figures"].values())
+    errors += sum(
+        r["export"]["status"] != 200 or r["export"]["workers_lost"] > 0
+        for r in results
+        if "export" in r
+    )
     if errors:
         log(f"FAILED: {errors} requests did not get a 2xx answer (see the table)")
         return 1

@@ -206,10 +206,13 @@ def test_queries_per_batch_are_fixed_and_keyset_batches_lose_nothing(
     bulk_orders(50)  # 75: batches of 10 x 7, 5
     many, body = queries_of_export(admin_client, ordering=ordering)
     assert len(table(body)) == 75
-    # The token, then per batch: the keyset page, the orders, their items, their payments, their
-    # shipments, their refunds.
-    per_batch = 6
-    assert many - few == (8 - 3) * per_batch
+    # The token, then one query per batch: the keyset page with the orders' columns (these
+    # orders name no place); with `rows=items`, their items too.
+    assert many - few == (8 - 3) * 1
+    few, _ = queries_of_export(admin_client, ordering=ordering, rows="items")
+    bulk_orders(20)  # 95: batches of 10 x 9, 5
+    many, _ = queries_of_export(admin_client, ordering=ordering, rows="items")
+    assert many - few == (10 - 8) * 2
 
 
 def test_the_first_bytes_come_before_any_order_is_read(admin_client):
@@ -303,3 +306,104 @@ def test_the_admin_action_needs_code_2206(db):
     assert "export_csv" in browser.get(url).content.decode()
     response = browser.post(url, {"action": "export_csv", "_selected_action": [order.pk]})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
+# --- the cells are the API shape's values -------------------------------------------------------
+
+
+def shape_cells(order: dict) -> list:
+    """An order's CSV cells computed from its API shape (GET /api/orders/): the reference that
+    the export's own reading of the columns must equal."""
+
+    def name(data):
+        return None if data is None else data["name"]
+
+    customer = order["customer_data"]
+    values = {
+        **order,
+        "created_at_jalali": export.jalali(order["created_at"]),
+        "customer_id": None if customer is None else customer["id"],
+        "customer_name": None if customer is None else customer["full_name"],
+        "customer_mobile": None if customer is None else customer["mobile_number"],
+        "billing_country": name(order["billing_country_data"]),
+        "billing_state": name(order["billing_state_data"]),
+        "billing_city": name(order["billing_city_data"]),
+        "payment_method": name(order["payment_method_data"]),
+        "shipping_method": name(order["shipping_method_data"]),
+        "tags": "|".join(order["tags"] or []),
+    }
+    return [export.cell(values[column]) for column in export.ORDER_COLUMNS]
+
+
+def shape_item_cells(order: dict) -> list[list]:
+    head = [order["id"], order["key"], order["status"], order["created_at"]]
+    return [
+        [
+            *(export.cell(value) for value in head),
+            export.cell(export.jalali(order["created_at"])),
+            *(
+                export.cell(value)
+                for value in (
+                    item["id"],
+                    item["product"],
+                    (item["product_data"] or {}).get("code"),
+                    item["product_title"],
+                    export.options_text(item),
+                    item["unit_price"],
+                    item["unit_discount"],
+                    item["quantity"],
+                    item["subtotal"],
+                    item["discount"],
+                    item["total"],
+                )
+            ),
+        ]
+        for item in order["items"]
+    ]
+
+
+def test_every_cell_equals_the_api_shapes_value(admin_client, seeded, world):
+    """Guest and customer orders, with and without places, methods, items, payments, tags and
+    notes (a formula among them), paid in full or not: the export's CSV, byte for byte, is the
+    one its API shapes give."""
+    guest = admin_client.post(
+        "/api/orders/", {"billing_first_name": "=cmd", "tags": []}, format="json"
+    ).json()
+    admin_client.post(f"/api/orders/{guest['id']}/items/", {"product": world.mouse.pk})
+    paid = admin_client.post(
+        "/api/orders/", {"customer": world.customer.pk, "notes": "+98 912"}, format="json"
+    ).json()
+    admin_client.post(f"/api/orders/{paid['id']}/items/", {"product": world.mouse.pk})
+    total = admin_client.get(f"/api/orders/{paid['id']}/").json()["total"]
+    admin_client.post(
+        f"/api/orders/{paid['id']}/payments/",
+        {"payment_method": world.payment_method.pk, "amount": total, "approved": True},
+        format="json",
+    )
+    Order.objects.create(status="hold")  # made outside the API: no customer, method or place
+    shapes = admin_client.get("/api/orders/", {"limit": 100}).json()["results"]
+    assert len(shapes) == 4 and any(shape["is_paid"] for shape in shapes)
+    for kind, cells in (("orders", lambda o: [shape_cells(o)]), ("items", shape_item_cells)):
+        body, _ = download(admin_client, rows=kind)
+        rows = [row for shape in shapes for row in cells(shape)]
+        expected = export.BOM + export.csv_text([export.columns_of(kind), *rows])
+        assert body == expected, kind
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tehran", "UTC", "America/New_York"])
+def test_the_jalali_column_equals_a_whole_conversion(settings, zone):
+    """The date converted once a day and the time written beside it give jdatetime's own
+    conversion of the moment, across Tehran's former summer time and its ends."""
+    import datetime
+    import zoneinfo
+
+    import jdatetime
+
+    settings.TIME_ZONE = zone
+    moment = datetime.datetime(2021, 3, 19, 0, 0, tzinfo=datetime.UTC)
+    while moment < datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC):
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        local = moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+        whole = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
+        assert export.jalali(text) == whole, text
+        moment += datetime.timedelta(minutes=97)
