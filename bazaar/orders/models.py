@@ -301,6 +301,14 @@ class Order(Timestamped):
                 name="order_refunded_created_idx",
                 condition=models.Q(amount_refunded__gt=0),
             ),
+            # ... and count them from the index alone, by fulfilment status (refunded orders are
+            # ~10 % of a shop's: counting `fulfilment_status=delivered&has_refund=true` from the
+            # rows was a 560 ms scan of the table at a million orders).
+            models.Index(
+                fields=["fulfilment_status", "status"],
+                name="order_refunded_fulfilment_idx",
+                condition=models.Q(amount_refunded__gt=0),
+            ),
             models.Index(fields=["-total", "-id"], name="order_total_desc_idx"),
         ]
 
