@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coupons', '0002_verbose_names'),
-        ('customers', '0002_verbose_names'),
-        ('geo', '0003_search_folding'),
-        ('methods', '0005_tracking_url_template'),
-        ('orders', '0015_search_postings'),
+        ("coupons", "0002_verbose_names"),
+        ("customers", "0002_verbose_names"),
+        ("geo", "0003_search_folding"),
+        ("methods", "0005_tracking_url_template"),
+        ("orders", "0015_search_postings"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(condition=models.Q(('amount_refunded__gt', 0)), fields=['fulfilment_status', 'status'], name='order_refunded_fulfilment_idx'),
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(("amount_refunded__gt", 0)),
+                fields=["fulfilment_status", "status"],
+                name="order_refunded_fulfilment_idx",
+            ),
         ),
     ]
