@@ -151,8 +151,11 @@ class Page:
     count_statuses: str | None = None
     # Parameters read from the database before the page: name -> SQL returning one value.
     lookups: dict[str, str] = field(default_factory=dict)
-    # A count other than the rows' (a search's, from the word postings, as the API does).
+    # A count other than the rows' (a search's, from the word postings, as the API does): the
+    # count and the planner's estimate of all orders.
     count_sql: str | None = None
+    # The page's WHERE when the count is small against the table (a rare search term).
+    where_by_id: str | None = None
 
 
 TALLY_SQL = "SELECT coalesce(sum(delta), 0)::bigint FROM orders_orderstatusdelta WHERE "
@@ -188,20 +191,36 @@ def page_for(scenario: str, query: dict[str, str]) -> Page:
         code = query["search"].translate(DIGITS).upper()
         code_like = code.isascii() and code.replace("-", "").replace("_", "").isalnum()
         values["code_prefix"] = f"{_escape_like(code)}%" if code_like else None
-        page = Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
         if all(len(spelling) >= 3 and " " not in spelling for spelling in spellings):
-            # The API's count of a search (selectors.order_search_count): the postings of the
-            # words holding a spelling (the order's own text and its customer's), with the
-            # orders matched otherwise.
+            # As the API reads it (selectors.postings_sql, order_term_matches): the postings
+            # of the words holding a spelling (the order's own text and its customer's), with
+            # the orders matched otherwise, counted exactly; the page either walks the date
+            # index checking a hashed set of those ids (a common term) or reads the ids (a
+            # rare one), whichever visits fewer rows (selectors.matches_read_by_id).
             others = where.replace("o.search_text LIKE ANY(%(patterns)s)", "false").replace(
                 "o.customer_id = ANY(%(customers)s)", "false"
             )
-            page.count_sql = (
-                "SELECT count(*) FROM (SELECT order_id FROM orders_search_posting WHERE word_id "
-                "IN (SELECT id FROM orders_search_word WHERE word LIKE ANY(%(patterns)s)) "
-                f"UNION SELECT o.id FROM orders_order o WHERE {live} AND ({others})) AS m"
+            postings = (
+                "SELECT order_id FROM orders_search_posting WHERE word_id "
+                "IN (SELECT id FROM orders_search_word WHERE word LIKE ANY(%(patterns)s))"
             )
-        return page
+            matches = (
+                f"{postings} UNION SELECT o.id FROM orders_order o WHERE {live} AND ({others})"
+            )
+            lookups = {k: v for k, v in SEARCH_LOOKUPS.items() if k != "customers"}
+            page = Page(
+                f"{live} AND (o.id IN ({postings}) OR {others})",
+                values,
+                query,
+                lookups=lookups,
+                where_by_id=f"{live} AND o.id IN ({matches})",
+            )
+            page.count_sql = (
+                f"SELECT (SELECT count(*) FROM ({matches}) AS m), "
+                "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)"
+            )
+            return page
+        return Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
     if scenario == "coupon":
         return Page(f"{live} AND o.coupon_id = %(c)s", {"c": int(query["coupon"])}, query)
     if scenario == "retrieve":
@@ -249,8 +268,11 @@ class Floor:
         count = None
         for name, sql in page.lookups.items():
             page.params[name] = cur.execute(sql, page.params).fetchone()[0]
+        where = page.where
         if page.count_sql is not None:
-            count = cur.execute(page.count_sql, page.params).fetchone()[0]
+            count, orders = cur.execute(page.count_sql, page.params).fetchone()
+            if page.where_by_id is not None and count * count < limit * max(orders, 1.0):
+                where = page.where_by_id
         elif page.count_statuses is not None:
             count = cur.execute(TALLY_SQL + page.count_statuses, page.params).fetchone()[0]
         elif not page.single:
@@ -258,7 +280,7 @@ class Floor:
                 f"SELECT count(*) FROM orders_order o WHERE {page.where}", page.params
             ).fetchone()[0]
         rows = cur.execute(
-            f"SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE {page.where} "
+            f"SELECT {ORDER_COLUMNS} FROM {ORDER_FROM} WHERE {where} "
             f"ORDER BY o.created_at DESC, o.id DESC LIMIT {int(limit)}",
             page.params,
         ).fetchall()

@@ -2,6 +2,20 @@
 
 from django.db.models import Func, TextField
 
+# A timestamp column as SPEC §2 writes it, by database vendor (`%(expressions)s`: the column).
+UTC_TIMESTAMP_TEXT = {
+    "postgresql": "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+    """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; the fraction is absent when zero.
+    "sqlite": "substr(%(expressions)s, 1, 10) || 'T' || substr(%(expressions)s, 12, 8) "
+    "|| '.' || substr(%(expressions)s || '.000000', 21, 6) || 'Z'",
+}
+
+
+def utc_timestamp_sql(vendor: str, column: str) -> str:
+    """`UTCTimestampText` for hand-written SQL: the expression that writes `column`."""
+    return UTC_TIMESTAMP_TEXT[vendor] % {"expressions": column}
+
 
 class UTCTimestampText(Func):
     """A timestamp column as SPEC §2 writes it, `2025-12-27T18:17:09.000000Z`, formatted by the
@@ -15,19 +29,10 @@ class UTCTimestampText(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(
-            compiler,
-            connection,
-            template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-            **extra_context,
+            compiler, connection, template=UTC_TIMESTAMP_TEXT["postgresql"], **extra_context
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; the fraction is absent when zero.
         return self.as_sql(
-            compiler,
-            connection,
-            template="substr(%(expressions)s, 1, 10) || 'T' || substr(%(expressions)s, 12, 8) "
-            "|| '.' || substr(%(expressions)s || '.000000', 21, 6) || 'Z'",
-            **extra_context,
+            compiler, connection, template=UTC_TIMESTAMP_TEXT["sqlite"], **extra_context
         )

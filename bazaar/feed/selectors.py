@@ -16,7 +16,6 @@ from django.db.models.expressions import RawSQL
 
 from bazaar.feed.models import OrderChange
 from bazaar.orders import selectors as order_selectors
-from bazaar.orders.models import Order
 from bazaar.orders.serializers import orders_data
 from bazaar.orders.status import Status
 
@@ -77,9 +76,7 @@ def feed_page(*, after: tuple[int, int], limit: int, request) -> FeedPage:
     for row in rows:
         order_ids.pop(row["order_id"], None)
         order_ids[row["order_id"]] = None
-    loaded = order_selectors.order_rows_related(
-        order_selectors.order_rows(Order.objects.filter(pk__in=list(order_ids)).order_by())
-    )
+    loaded = order_selectors.order_rows_related(order_selectors.order_rows_by_ids(list(order_ids)))
     shaped = {order["id"]: order for order in orders_data(loaded, request)}
     results = [
         {

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from bazaar.api.relations import RelatedIdField
 from bazaar.api.serializers import Serializer
-from bazaar.media.models import Image
+from bazaar.media.models import Image, Thumbnail
 from bazaar.media.services import MAX_NAME_LENGTH, human_readable_size
 
 
@@ -32,18 +32,38 @@ def image_data(image: Image | None, request) -> dict[str, Any] | None:
     if image is None:
         return None
     thumbnails = sorted(image.thumbnails.all(), key=lambda t: (t.size, t.pk))
-    return {
+    row = {
         "id": image.pk,
-        "type": "image",
         "name": image.name,
+        "file": image.file.name,
         "size": image.size,
-        "human_readable_size": human_readable_size(image.size),
-        "f": _absolute(image.file.url, request),
         "width": image.width,
         "height": image.height,
         "mode": image.mode,
+        "thumbnails": [{"id": t.pk, "file": t.file.name, "size": t.size} for t in thumbnails],
+    }
+    return image_row_data(row, request)
+
+
+def image_row_data(row: dict[str, Any], request) -> dict[str, Any]:
+    """`image_data` of an image read as a plain row (`bazaar.orders.selectors.images_by_id`):
+    `{id, name, file, size, width, height, mode, thumbnails: [{id, file, size}]}`, the files
+    as their paths in storage, thumbnails smallest box first."""
+    image_url = Image._meta.get_field("file").storage.url
+    thumbnail_url = Thumbnail._meta.get_field("file").storage.url
+    return {
+        "id": row["id"],
+        "type": "image",
+        "name": row["name"],
+        "size": row["size"],
+        "human_readable_size": human_readable_size(row["size"]),
+        "f": _absolute(image_url(row["file"]), request),
+        "width": row["width"],
+        "height": row["height"],
+        "mode": row["mode"],
         "thumbnails": [
-            {"id": t.pk, "f": _absolute(t.file.url, request), "size": t.size} for t in thumbnails
+            {"id": t["id"], "f": _absolute(thumbnail_url(t["file"]), request), "size": t["size"]}
+            for t in row["thumbnails"]
         ],
     }
 

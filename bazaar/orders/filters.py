@@ -1,10 +1,11 @@
 """The order list's filters and search (SPEC §5 "List parameters", source 002)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -28,7 +29,10 @@ from bazaar.coupons.rules import CODE_MAX, CODE_MIN, normalize_code
 from bazaar.customers.models import Customer
 from bazaar.fulfilment.models import Shipment
 from bazaar.geo.models import City, Country, State
-from bazaar.orders import lookups  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
+from bazaar.orders import (
+    lookups,  # noqa: F401 (registers tags__has_tag, tags__has_any_tag)
+    selectors,
+)
 from bazaar.orders.models import DeliveryMethod, FulfilmentStatus, Order
 from bazaar.orders.status import Status
 
@@ -97,39 +101,51 @@ def tracking_number_q(term: str) -> Q | None:
 @dataclass(frozen=True)
 class SearchParts:
     """What one search term matches, in parts: `spellings`, looked for inside the order's own
-    folded `search_text`; `customers`, the orders of the customers it matches (a list of ids, or
-    a subquery past RELATED_IDS_LIMIT; None when none match); `others`, the rest (id, key prefix,
-    places, coupon, tracking number). The list filters by their union (`q`); the exact count of a
-    broad term reads each part from its own index (selectors.order_search_count)."""
+    folded `search_text` and its customer's; `customers`, the orders of the customers it
+    matches (a list of ids, or a subquery past RELATED_IDS_LIMIT; None when none match or when
+    the postings answer); `others`, the rest (id, key prefix, places, coupon, tracking number).
+
+    On PostgreSQL (`by_postings`), the word postings answer the spellings, the customers' text
+    included: `matches` is then the exact number of live orders the term matches, and `joined`
+    says how a page of them is read (`selectors.matches_read_by_id`). The list filters by their
+    union (`q`); its count is `matches` (selectors.order_search_count)."""
 
     spellings: list[str]
     customers: Q | None
     others: Q
+    by_postings: bool = False
+    matches: int | None = None
+    joined: bool = False
 
     @property
     def q(self) -> Q:
+        if self.by_postings:
+            if self.joined:  # one list of ids, read by primary key
+                return Q(pk__in=RawSQL(*selectors.term_order_ids_sql(self)))  # noqa: S611
+            # A condition checked while walking the page's index: a hashed set of the ids.
+            postings = RawSQL(*selectors.postings_sql(self.spellings))  # noqa: S611 (placeholders)
+            return Q(pk__in=postings) | self.others
         q = _contains_any("search_text", self.spellings) | self.others
         return q | self.customers if self.customers is not None else q
 
 
-def order_search_parts(term: str) -> SearchParts:
+def order_search_parts(term: str, *, window: int = 100, postings: bool = True) -> SearchParts:
     """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
     prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
     names, mobiles, e-mail), the customer's folded `search_text` and the billing place names.
     A mobile number typed in another §8 form is also looked for as its stored `09…` spelling.
+    `window`: the offset + limit of the page it is for; `postings=False` matches the rows'
+    text even where the postings could answer (the reference the postings are tested against).
 
-    PostgreSQL answers it by combining one index scan per part (the trigram index of
-    `search_text`, see migration 0009) rather than scanning every order; the customer's text is
-    matched in the user table first (`_related_match`)."""
+    PostgreSQL answers the text from the word postings (`selectors.postings_sql`); elsewhere,
+    the trigram index of `search_text` (migration 0009) and the customers' ids looked up first
+    (`_related_match`)."""
     spellings = term_spellings(term)
     folded = spellings[0]
     others = Q(key__startswith=folded)
     # isdecimal, not isdigit: "²" or "①" are digits that int() refuses (that was a 500).
     if folded.isdecimal() and int(folded) <= MAX_ID:
         others |= Q(id=int(folded)) | Q(customer_id=int(folded))
-    customers = _related_match(
-        "customer_id", Customer.objects.filter(_contains_any("search_text", spellings))
-    )
     related = (
         ("billing_country_id", Country.objects.filter(_contains_any("search_text", spellings))),
         ("billing_state_id", State.objects.filter(_contains_any("search_text", spellings))),
@@ -147,6 +163,14 @@ def order_search_parts(term: str) -> SearchParts:
         tracked = tracking_number_q(term)  # SPEC §14: a shipment's tracking number, exactly
         if tracked is not None:
             others |= tracked
+    if postings and selectors.postings_answer(spellings):
+        parts = SearchParts(spellings=spellings, customers=None, others=others, by_postings=True)
+        matches, orders = selectors.order_term_matches(parts)
+        joined = selectors.matches_read_by_id(matches, orders, window)
+        return replace(parts, matches=matches, joined=joined)
+    customers = _related_match(
+        "customer_id", Customer.objects.filter(_contains_any("search_text", spellings))
+    )
     return SearchParts(spellings=spellings, customers=customers, others=others)
 
 

@@ -3,34 +3,32 @@ orders loaded by `order_rows()` + `order_rows_related()` and shaped by
 `serializers.orders_data()`, so they cost the same fixed number of queries however many orders,
 items, payments and images a response holds.
 
-Rows are plain dicts (`QuerySet.values()`), not model instances: a page of 100 orders holds
-some 1,700 rows and nested objects, and building a model instance for each of them cost more
-than the database did (see docs/performance.md). The customer and method columns come from joins
-in the page query itself; places, branches and images are few and looked up by id, so each
-distinct one is loaded (and shaped) once per response.
+Rows are plain dicts read by SQL built once per process (`bazaar.api.rows.RowQuery`), not model
+instances or `QuerySet.values()`: a page of 100 orders holds some 1,700 rows and nested objects,
+and building a model instance for each cost more than the database did; compiling the ORM's SQL
+and converting every value through it still did (docs/performance.md). The customer and method
+columns come from joins in the page query itself; places, branches and images are few and
+looked up by id, so each distinct one is loaded (and shaped) once per response.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import connection
-from django.db.models import CharField, F, Model, Q, QuerySet, Sum, Value
+from django.db import connection, connections, router
+from django.db.models import Model, Q, QuerySet, Sum
 
-from bazaar.api.functions import UTCTimestampText
+from bazaar.api.rows import Row, RowQuery, ids_match, ids_param
 from bazaar.fulfilment.models import Refund, Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
-from bazaar.media.selectors import image_queryset
 from bazaar.methods.models import Branch
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 from bazaar.orders.status import Status
 
 if TYPE_CHECKING:
     from bazaar.orders.filters import SearchParts
-
-Row = dict[str, Any]
 
 ORDER_ROW: tuple[str, ...] = (
     "id", "key", "status", "shipping_cost", "notes", "extra",
@@ -82,74 +80,93 @@ def order_queryset() -> QuerySet[Order]:
     return Order.objects.all()
 
 
-def _timestamps() -> dict[str, UTCTimestampText]:
-    """`created` and `updated`: the row's timestamps, already written as the API writes them."""
-    return {"created": UTCTimestampText("created_at"), "updated": UTCTimestampText("updated_at")}
+TIMESTAMPS = (("created", "created_at"), ("updated", "updated_at"))
+# Each kind of row the order shape nests, read by SQL built once (bazaar/api/rows.py).
+ORDERS = RowQuery(Order, "o", ORDER_ROW, TIMESTAMPS)
+ITEMS = RowQuery(OrderItem, "i", ITEM_ROW, TIMESTAMPS)
+PAYMENTS = RowQuery(OrderPayment, "y", PAYMENT_ROW, TIMESTAMPS)
+SHIPMENTS = RowQuery(
+    Shipment,
+    "s",
+    SHIPMENT_ROW,
+    (*TIMESTAMPS, ("shipped", "shipped_at"), ("delivered", "delivered_at")),
+    order_by=("id", "items__id"),
+)
+REFUNDS = RowQuery(
+    Refund, "r", REFUND_ROW, (("created", "created_at"),), order_by=("id", "items__id")
+)
+IMAGES = RowQuery(
+    Image,
+    "m",
+    (
+        "id", "name", "file", "size", "width", "height", "mode",
+        "thumbnails__id", "thumbnails__file", "thumbnails__size",
+    ),
+    order_by=("id", "thumbnails__size", "thumbnails__id"),
+)  # fmt: skip
 
 
-def order_rows(queryset: QuerySet[Order]) -> QuerySet[Order, Row]:
-    """The rows of `queryset` with the columns of their customer and methods.
-
-    A sliced queryset (a page) is read in two steps in one query: the page's ids by the
-    queryset's own filters and order, then the joins for those ids only. Joined directly, a
-    page at offset 500,000 joined every skipped row (2.8 s at a million orders; see
-    docs/performance-explain.md)."""
-    if queryset.query.is_sliced:
-        ordering = queryset.query.order_by or Order._meta.ordering
-        queryset = Order.objects.filter(pk__in=queryset.values("pk")).order_by(*ordering)
-    return queryset.values(*ORDER_ROW, **_timestamps())
+def _ids_of(queryset: QuerySet) -> list[int]:
+    """The primary keys of `queryset` (a page of it, when sliced), in its order."""
+    return list(queryset.values_list("pk", flat=True))
 
 
-def _by_id(queryset: QuerySet) -> QuerySet:
-    """Rows by id; a page (a sliced queryset) keeps the order it was sliced in."""
-    return queryset if queryset.query.is_sliced else queryset.order_by("id")
+def order_rows(queryset: QuerySet[Order]) -> list[Row]:
+    """The rows of `queryset` with the columns of their customer and methods, in its order.
+
+    Two statements: the ids, by the queryset's own filters, order and slice, then the joined
+    rows of those ids only. Joined directly, a page at offset 500,000 joined every skipped row
+    (2.8 s at a million orders; see docs/performance-explain.md)."""
+    return order_rows_by_ids(_ids_of(queryset))
 
 
-def item_rows(queryset: QuerySet[OrderItem]) -> QuerySet[OrderItem, Row]:
-    return _by_id(queryset).values(*ITEM_ROW, **_timestamps())
+def order_rows_by_ids(ids: Sequence[int]) -> list[Row]:
+    """The rows of these orders, in the order of `ids`."""
+    return ORDERS.rows_in_order(ids)
 
 
-def payment_rows(queryset: QuerySet[OrderPayment]) -> QuerySet[OrderPayment, Row]:
-    return _by_id(queryset).values(*PAYMENT_ROW, **_timestamps())
+def item_rows(queryset: QuerySet[OrderItem]) -> list[Row]:
+    return ITEMS.rows_in_order(_ids_of(queryset))
 
 
-def _with_lines(rows: Iterable[Row]) -> list[Row]:
-    """Fold the rows of SHIPMENT_ROW / REFUND_ROW (one per line, ordered by id) into one row per
-    shipment or refund with `lines: [{item, quantity}]`."""
+def payment_rows(queryset: QuerySet[OrderPayment]) -> list[Row]:
+    return PAYMENTS.rows_in_order(_ids_of(queryset))
+
+
+def _with_lines(rows: Iterable[Row], fields: tuple[str, str], key: str) -> list[Row]:
+    """Fold rows of one parent per (parent, child) pair (a LEFT JOIN, ordered by the parent's
+    id) into one row per parent with `key`: a list of its children, `{name: value}` by
+    `fields` ({"items__item_id": "item", ...}), none for a parent without any."""
     folded: list[Row] = []
+    (first, first_key), (second, second_key) = fields
     for row in rows:
-        item_id, quantity = row.pop("items__item_id"), row.pop("items__quantity")
+        a, b = row.pop(first), row.pop(second)
         if not folded or folded[-1]["id"] != row["id"]:
-            row["lines"] = []
+            row[key] = []
             folded.append(row)
-        if item_id is not None:
-            folded[-1]["lines"].append({"item": item_id, "quantity": quantity})
+        if a is not None:
+            folded[-1][key].append({first_key: a, second_key: b})
     return folded
 
 
+LINE_FIELDS = (("items__item_id", "item"), ("items__quantity", "quantity"))
+
+
+def _in_order(rows: list[Row], ids: Sequence[int]) -> list[Row]:
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def shipment_rows(queryset: QuerySet[Shipment]) -> list[Row]:
-    """Shipments with their lines, in one query; a page (sliced) is read by its ids first."""
-    if queryset.query.is_sliced:
-        queryset = Shipment.objects.filter(pk__in=list(queryset.values_list("pk", flat=True)))
-    return _with_lines(
-        queryset.order_by("id", "items__id").values(
-            *SHIPMENT_ROW,
-            **_timestamps(),
-            shipped=UTCTimestampText("shipped_at"),
-            delivered=UTCTimestampText("delivered_at"),
-        )
-    )
+    """Shipments with their lines (`lines`), in the queryset's order."""
+    ids = _ids_of(queryset)
+    return _in_order(_with_lines(SHIPMENTS.rows("id", ids), LINE_FIELDS, "lines"), ids)
 
 
 def refund_rows(queryset: QuerySet[Refund]) -> list[Row]:
-    """Refunds with their lines and actor, in one query."""
-    if queryset.query.is_sliced:
-        queryset = Refund.objects.filter(pk__in=list(queryset.values_list("pk", flat=True)))
-    return _with_lines(
-        queryset.order_by("id", "items__id").values(
-            *REFUND_ROW, created=UTCTimestampText("created_at")
-        )
-    )
+    """Refunds with their lines (`lines`) and actor, in the queryset's order."""
+    ids = _ids_of(queryset)
+    return _in_order(_with_lines(REFUNDS.rows("id", ids), LINE_FIELDS, "lines"), ids)
 
 
 @dataclass
@@ -162,7 +179,7 @@ class OrderRows:
     payments: dict[int, list[Row]] = field(default_factory=dict)
     shipments: dict[int, list[Row]] = field(default_factory=dict)
     refunds: dict[int, list[Row]] = field(default_factory=dict)
-    images: dict[int, Image] = field(default_factory=dict)
+    images: dict[int, Row] = field(default_factory=dict)
     countries: dict[int, Row] = field(default_factory=dict)
     states: dict[int, Row] = field(default_factory=dict)
     cities: dict[int, Row] = field(default_factory=dict)
@@ -176,12 +193,33 @@ def _by_order(rows: Iterable[Row]) -> dict[int, list[Row]]:
     return grouped
 
 
-def images_by_id(image_ids: set[int | None]) -> dict[int, Image]:
-    """The images (with thumbnails) of `image_ids`, in two queries, none when there are none."""
+THUMBNAIL_FIELDS = (("thumbnails__id", "id"), ("thumbnails__file", "file"))
+
+
+def images_by_id(image_ids: set[int | None]) -> dict[int, Row]:
+    """The images of `image_ids` with their thumbnails (`thumbnails`: `{id, file, size}`,
+    smallest box first), in one query, none when there are none; shaped by
+    `bazaar.media.serializers.image_row_data`."""
     image_ids.discard(None)
     if not image_ids:
         return {}
-    return {image.pk: image for image in image_queryset().filter(pk__in=image_ids)}
+    images: dict[int, Row] = {}
+    for row in IMAGES.rows("id", sorted(image_ids)):
+        image = images.get(row["id"])
+        if image is None:
+            image = images[row["id"]] = {
+                key: value for key, value in row.items() if not key.startswith("thumbnails__")
+            }
+            image["thumbnails"] = []
+        if row["thumbnails__id"] is not None:
+            image["thumbnails"].append(
+                {
+                    "id": row["thumbnails__id"],
+                    "file": row["thumbnails__file"],
+                    "size": row["thumbnails__size"],
+                }
+            )
+    return images
 
 
 # The reference rows an order names, by kind: (model, columns besides "id").
@@ -196,25 +234,29 @@ PLACES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
 def places_by_id(wanted: dict[str, set[int | None]]) -> dict[str, dict[int, Row]]:
     """`{kind: {id: {"id", *columns}}}` for the ids of each kind of `PLACES`, in one query
     (a UNION ALL: one round trip instead of four on every order read), none for no ids."""
-    parts = []
+    found: dict[str, dict[int, Row]] = {kind: {} for kind in wanted}
+    parts, params = [], []
+    connection = connections[router.db_for_read(Country)]
+    vendor = connection.vendor
     for kind, ids in wanted.items():
         ids.discard(None)
         if ids:
             model, columns = PLACES[kind]
-            code = F("code") if "code" in columns else Value("", output_field=CharField())
+            code = "code" if "code" in columns else "''"
             parts.append(
-                model.objects.filter(pk__in=ids)
-                .order_by()
-                .values_list(Value(kind, output_field=CharField()), "id", "name", code)
+                f"SELECT '{kind}', id, name, {code} "  # noqa: S608 (names from PLACES)
+                f'FROM "{model._meta.db_table}" WHERE {ids_match(vendor, "id")}'
             )
-    found: dict[str, dict[int, Row]] = {kind: {} for kind in wanted}
+            params.append(ids_param(vendor, sorted(ids)))
     if not parts:
         return found
-    for kind, place_id, name, code in parts[0].union(*parts[1:], all=True):
-        place = {"id": place_id, "name": name}
-        if "code" in PLACES[kind][1]:
-            place["code"] = code
-        found[kind][place_id] = place
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, place_id, name, code in cursor.fetchall():
+            place = {"id": place_id, "name": name}
+            if "code" in PLACES[kind][1]:
+                place["code"] = code
+            found[kind][place_id] = place
     return found
 
 
@@ -224,7 +266,7 @@ def _ids(orders: list[Row], *columns: str) -> set[int | None]:
 
 def order_rows_related(orders: Iterable[Row]) -> OrderRows:
     """Load what `orders` (rows of `order_rows()`) nest: one query per kind of nested row that
-    occurs (places, items, payments, shipments, refunds, images and thumbnails), whatever the
+    occurs (places, items, payments, shipments, refunds, images with thumbnails), whatever the
     number of orders."""
     loaded = OrderRows(list(orders))
     if not loaded.orders:
@@ -241,12 +283,12 @@ def order_rows_related(orders: Iterable[Row]) -> OrderRows:
     loaded.countries, loaded.states = places["countries"], places["states"]
     loaded.cities, loaded.branches = places["cities"], places["branches"]
     ids = [order["id"] for order in rows]
-    loaded.items = _by_order(item_rows(OrderItem.objects.filter(order_id__in=ids)))
-    payments = list(payment_rows(OrderPayment.objects.filter(order_id__in=ids)))
+    loaded.items = _by_order(ITEMS.rows("order_id", ids))
+    payments = PAYMENTS.rows("order_id", ids)
     loaded.payments = _by_order(payments)
-    shipments = shipment_rows(Shipment.objects.filter(order_id__in=ids))
+    shipments = _with_lines(SHIPMENTS.rows("order_id", ids), LINE_FIELDS, "lines")
     loaded.shipments = _by_order(shipments)
-    loaded.refunds = _by_order(refund_rows(Refund.objects.filter(order_id__in=ids)))
+    loaded.refunds = _by_order(_with_lines(REFUNDS.rows("order_id", ids), LINE_FIELDS, "lines"))
     loaded.images = images_by_id(
         {order["payment_method__image_id"] for order in loaded.orders}
         | {order["shipping_method__image_id"] for order in loaded.orders}
@@ -258,7 +300,7 @@ def order_rows_related(orders: Iterable[Row]) -> OrderRows:
 
 def order_get_rows(*, order_id: int) -> OrderRows:
     """One order by id (deleted ones included), or no order at all."""
-    return order_rows_related(order_rows(order_queryset().filter(pk=order_id)))
+    return order_rows_related(order_rows_by_ids([order_id]))
 
 
 def order_count_by_status(statuses: Collection[str]) -> int | None:
@@ -285,41 +327,79 @@ def _live_order_ids_sql(condition: Q) -> tuple[str, tuple]:
     return queryset.order_by().query.sql_with_params()
 
 
-def _term_order_ids_sql(parts: "SearchParts") -> tuple[str, list]:
-    # The postings of the words that contain a spelling (an index-only scan of their primary
-    # key) hold the orders the term matches by their own text or their customer's; the others
-    # (id, key prefix, places, coupon, tracking number) are few. UNION drops the orders both
-    # hold.
-    words = " OR ".join(["word LIKE %s"] * len(parts.spellings))
+# Shorter spellings have no trigram: their words cannot be looked up by index.
+MIN_POSTINGS_SPELLING = 3
+
+
+def postings_answer(spellings: Sequence[str]) -> bool:
+    """Whether the search postings (migration 0015) hold exactly the orders whose own text or
+    customer's text contains one of `spellings`: on PostgreSQL, for spellings long enough for a
+    trigram and without a space (a term without a space is inside a text exactly when it is
+    inside one of its words)."""
+    return connection.vendor == "postgresql" and all(
+        len(spelling) >= MIN_POSTINGS_SPELLING and " " not in spelling for spelling in spellings
+    )
+
+
+def postings_sql(spellings: Sequence[str]) -> tuple[str, list[str]]:
+    """The ids of the orders whose words contain a spelling, from an index alone (the postings'
+    primary key), as SQL and parameters. Deleted orders have no postings."""
+    words = " OR ".join(["word LIKE %s"] * len(spellings))
     word_ids = f"SELECT id FROM orders_search_word WHERE {words}"  # noqa: S608 (placeholders)
-    postings = f"SELECT order_id FROM orders_search_posting WHERE word_id IN ({word_ids})"  # noqa: S608
+    sql = f"SELECT order_id FROM orders_search_posting WHERE word_id IN ({word_ids})"  # noqa: S608
+    return sql, [_contains_pattern(spelling) for spelling in spellings]
+
+
+def term_order_ids_sql(parts: "SearchParts") -> tuple[str, list]:
+    """The ids of the live orders one term matches: its postings, with the orders it matches
+    otherwise (id, key prefix, places, coupon, tracking number: few). UNION drops the orders
+    both hold."""
+    postings, params = postings_sql(parts.spellings)
     others, others_params = _live_order_ids_sql(parts.others)
-    params = [_contains_pattern(spelling) for spelling in parts.spellings]
     return f"({postings}) UNION ({others})", [*params, *others_params]
 
 
-# Shorter spellings have no trigram: their words cannot be looked up by index.
-MIN_POSTINGS_SPELLING = 3
+def order_term_matches(parts: "SearchParts") -> tuple[int, float]:
+    """(the exact number of live orders one term matches, the planner's estimate of all orders),
+    in one round trip."""
+    sql, params = term_order_ids_sql(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM ({sql}) AS matches), "  # noqa: S608 (placeholders)
+            "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)",
+            params,
+        )
+        matches, orders = cursor.fetchone()
+    return matches, float(orders)
+
+
+def matches_read_by_id(matches: int, orders: float, window: int) -> bool:
+    """Whether a page of a term's matches is read from their ids (a join: one primary-key
+    lookup per match) rather than by walking the orders in the page's order until `window`
+    (offset + limit) matches are found (an index scan that visits `window × orders / matches`
+    rows). The cheaper one: a rare term's ids, a common term's walk.
+
+    PostgreSQL cannot choose itself: it estimates a term's matches from statistics, not the
+    exact count, and chose the join for a first name matching 21,000 orders at a million (1.2 s
+    against 9 ms for the walk, docs/performance-analysis.md)."""
+    return matches * matches < window * max(orders, 1.0)
 
 
 def order_search_count(search: Sequence["SearchParts"]) -> int | None:
     """The exact number of live orders that every term of a search matches, or None where the
     search postings cannot answer (SQLite; a spelling too short for a trigram, or holding a
-    space, which the words never do) and the paginator counts the rows.
+    space) and the paginator counts the rows.
 
     Why not count the filtered rows: a common first name matches ~2 % of a million orders, and
     each match had to be rechecked in its row (a trigram match may be a false positive), some
-    20,000 rows on as many pages, 160-320 ms (docs/performance-analysis.md). The postings
-    (migration 0015) answer the order's own text from an index alone; the same orders, exactly:
-    a term without a space is inside an order's text exactly when it is inside one of its
-    words."""
-    if connection.vendor != "postgresql" or not search:
+    20,000 rows on as many pages, 160-320 ms (docs/performance-analysis.md). One term's count
+    was read when its search was built (`order_term_matches`); several terms' is their
+    intersection."""
+    if not search or not all(parts.by_postings for parts in search):
         return None
-    for parts in search:
-        for spelling in parts.spellings:
-            if len(spelling) < MIN_POSTINGS_SPELLING or " " in spelling:
-                return None
-    terms = [_term_order_ids_sql(parts) for parts in search]
+    if len(search) == 1 and search[0].matches is not None:
+        return search[0].matches
+    terms = [term_order_ids_sql(parts) for parts in search]
     sql = " INTERSECT ".join(f"({term_sql})" for term_sql, _params in terms)
     params = [param for _sql, term_params in terms for param in term_params]
     with connection.cursor() as cursor:

@@ -60,8 +60,14 @@ def _ordered(statuses: frozenset[Status]) -> list[str]:
     return [s.value for s in sorted(statuses, key=order.index)]
 
 
+# Each status's next ones, in the enum's order: read for every order of every response.
+_ALLOWED_NEXT: dict[str, tuple[str, ...]] = {
+    status.value: tuple(_ordered(TRANSITIONS[status])) for status in TRANSITIONS
+}
+
+
 def allowed_next(current: str) -> list[str]:
-    return _ordered(TRANSITIONS[Status(current)])
+    return list(_ALLOWED_NEXT[Status(current).value])
 
 
 def check_initial_status(status: str) -> None:

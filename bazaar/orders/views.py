@@ -154,7 +154,7 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
     ordering = ["-created_at"]
 
     def search_term_q(self, term: str):
-        parts = order_search_parts(term)
+        parts = order_search_parts(term, window=self.page_window())
         self.search_parts.append(parts)  # for the list's count (selectors.order_list_count)
         return parts.q
 
@@ -164,6 +164,15 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.order_queryset()
+
+    def page_window(self) -> int:
+        """offset + limit of the page asked for (how a search reads its matches); a malformed
+        value counts as the default here and is refused by the paginator."""
+        paginator = self.paginator
+        try:
+            return paginator.get_offset(self.request) + paginator.get_limit(self.request)
+        except ValidationError:
+            return paginator.default_limit
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -10,9 +10,9 @@ from bazaar.orders.services import order_refresh_totals
 
 pytestmark = pytest.mark.django_db
 
-# The token; the count; the page; its places (none here: no query); items; payments; shipments
-# with their lines; refunds with their lines; the method images (none here).
-LIST_QUERIES = 7
+# The token; the count; the page's ids; its rows; its places (none here: no query); items;
+# payments; shipments with their lines; refunds with their lines; the method images (none here).
+LIST_QUERIES = 8
 
 
 def _order_with_everything(product, method) -> None:

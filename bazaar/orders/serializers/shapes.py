@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from bazaar.media.serializers import image_data, image_snapshot_data
+from bazaar.media.serializers import image_row_data, image_snapshot_data
 from bazaar.orders import pricing
 from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.status import NOT_PAYABLE, allowed_next
@@ -97,7 +97,7 @@ class NestedShapes:
             shaped = self.methods[kind, method_id] = {
                 "id": method_id,
                 "name": row[f"{kind}__name"],
-                "image": image_data(image, self.request),
+                "image": None if image is None else image_row_data(image, self.request),
             }
         return shaped
 

@@ -494,9 +494,9 @@ def test_the_schema_has_the_new_fields_with_their_real_types(admin_client):
 # The coupon as applied, the money and the tags are columns of the order row, so coupon orders
 # cost what other orders cost (test_order_list.LIST_QUERIES, test_order_rules.RETRIEVE_QUERIES
 # pin the list and the retrieve with every kind of nested row). Here, with no methods or places:
-# the token, the count, the page, its items, its payments, its shipments, its refunds (SPEC §14:
-# each with its lines, one query each).
-LIST_QUERIES = 7
+# the token, the count, the page's ids, its rows, its items, its payments, its shipments, its
+# refunds (SPEC §14: each with its lines, one query each).
+LIST_QUERIES = 8
 RETRIEVE_QUERIES = 6  # the token, the order, its items, payments, shipments and refunds
 # A payment add: the token, the order (404 check); in a savepoint, the locked order, the insert,
 # the paid sum, the order's update, its event, its change-feed row (bazaar.feed), the active

@@ -275,9 +275,9 @@ def _list_queries(client, limit: int) -> list[str]:
     return [query["sql"].split(" FROM ")[1].split()[0] for query in context.captured_queries]
 
 
-# The token; the count; the page (joined to customer and methods); the countries, states, cities
-# and branches it names (one query); its items, payments, shipments, refunds (SPEC §14, each with
-# its lines), images and thumbnails.
+# The token; the count; the page's ids; their rows (joined to customer and methods); the
+# countries, states, cities and branches it names (one query); its items, payments, shipments,
+# refunds (SPEC §14, each with its lines); the images with their thumbnails (one query).
 LIST_QUERIES = 10
 
 

@@ -472,8 +472,8 @@ def test_stored_totals_match_the_rows_after_every_kind_of_write(admin_client, ma
 
 
 # The token; the order (joined to customer and methods); its country, state and city (one
-# query); its items, payments, shipments, refunds (SPEC §14), images and thumbnails.
-RETRIEVE_QUERIES = 9
+# query); its items, payments, shipments, refunds (SPEC §14); the images with their thumbnails.
+RETRIEVE_QUERIES = 8
 
 
 def test_retrieve_costs_the_same_with_1_or_50_items(

@@ -1,7 +1,7 @@
-"""The count of a search list comes from word postings kept by PostgreSQL triggers (migration
-0015, selectors.order_search_count); it must always equal the number of orders the list's own
-filter finds, however orders and customers were written (API, ORM, bulk, raw SQL), and the
-fast path must really be the one taken."""
+"""A search list is read from word postings kept by PostgreSQL triggers (migration 0015,
+selectors.order_search_count, selectors.postings_sql); its count and its page must always equal
+what matching the rows' own text finds, however orders and customers were written (API, ORM,
+bulk, raw SQL), and the fast path must really be the one taken."""
 
 import threading
 
@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from bazaar.accounts.models import User
-from bazaar.orders.filters import order_search_q
+from bazaar.orders import selectors
+from bazaar.orders.filters import order_search_parts
 from bazaar.orders.models import Order
 from bazaar.orders.status import Status
 
@@ -19,13 +20,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def listed(terms: list[str]) -> int:
-    """What the list's filter finds: the rows, counted by the database (the default hides
-    deleted orders)."""
+def matched(terms: list[str]):
+    """The live orders whose rows' text (or customer's, or id, key, places ...) the terms
+    match, without the postings: the reference (the default hides deleted orders)."""
     queryset = Order.objects.exclude(status=Status.DELETED)
     for term in terms:
-        queryset = queryset.filter(order_search_q(term))
-    return queryset.count()
+        queryset = queryset.filter(order_search_parts(term, postings=False).q)
+    return queryset
+
+
+def listed(terms: list[str]) -> int:
+    return matched(terms).count()
 
 
 def api_count(client, search: str) -> int:
@@ -113,7 +118,10 @@ def test_a_search_with_another_filter_is_counted_from_the_rows(admin_client, sho
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get("/api/orders/", {"search": "زهرا", "status": "new"})
     assert response.json()["count"] == 5
-    assert not any("orders_search_posting" in q["sql"] for q in queries)
+    # The paginator's count of the filtered rows (which the postings' ids narrow down).
+    assert any(
+        q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "orders_order"') for q in queries
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -146,3 +154,30 @@ def test_writers_adding_the_same_new_words_at_once_all_commit(admin_user):
     client = client_for(admin_user)
     assert api_count(client, "مشترک") == 40
     assert api_count(client, "دور3") == 4
+
+
+@pytest.mark.parametrize("read_by_id", [True, False], ids=["ids-joined", "index-walk"])
+def test_a_page_holds_what_the_rows_match_however_it_is_read(
+    admin_client, shop, monkeypatch, read_by_id
+):
+    # Which way a page is read depends on how many orders the term matches; both must list the
+    # very orders, in the same order, that matching the rows' text does.
+    monkeypatch.setattr(selectors, "matches_read_by_id", lambda *_args: read_by_id)
+    terms = [*sorted(words_of_shop())[:200], "زهرا فوری", "0912 111", "+98912111"]
+    for term in terms:
+        response = admin_client.get("/api/orders/", {"search": term, "limit": 100})
+        assert response.status_code == 200, response.content
+        expected = list(matched(term.split()).order_by("-created_at", "-id").values_list("id"))
+        assert [order["id"] for order in response.json()["results"]] == [
+            pk for (pk,) in expected
+        ], term
+
+
+def test_a_rare_term_is_read_by_its_ids_and_a_common_one_by_walking_the_index():
+    # A first name matching 21,000 of a million orders: walking the date index finds a page
+    # of 100 after ~4,800 rows, where the ids would be 21,000 lookups; 1,000 matches: the ids.
+    assert not selectors.matches_read_by_id(21_000, 1_000_000, 100)
+    assert selectors.matches_read_by_id(1_000, 1_000_000, 100)
+    # Deep pages walk further: the same term is read by its ids past a large offset.
+    assert selectors.matches_read_by_id(21_000, 1_000_000, 100_000)
+    assert not selectors.matches_read_by_id(50, -1, 10)  # a table never analysed: 1 row
