@@ -116,6 +116,8 @@ class SearchParts:
     by_postings: bool = False
     matches: int | None = None
     joined: bool = False
+    # Deleted orders have no postings: where a list may show them, their rows' text.
+    deleted: Q | None = None
 
     @property
     def q(self) -> Q:
@@ -124,18 +126,22 @@ class SearchParts:
                 return Q(pk__in=RawSQL(*selectors.term_order_ids_sql(self)))  # noqa: S611
             # A condition checked while walking the page's index: a hashed set of the ids.
             postings = RawSQL(*selectors.postings_sql(self.spellings))  # noqa: S611 (placeholders)
-            return Q(pk__in=postings) | self.others
+            q = Q(pk__in=postings) | self.others
+            return q | self.deleted if self.deleted is not None else q
         q = _contains_any("search_text", self.spellings) | self.others
         return q | self.customers if self.customers is not None else q
 
 
-def order_search_parts(term: str, *, window: int = 100, postings: bool = True) -> SearchParts:
+def order_search_parts(
+    term: str, *, window: int = 100, postings: bool = True, deleted: bool = True
+) -> SearchParts:
     """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
     prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
     names, mobiles, e-mail), the customer's folded `search_text` and the billing place names.
     A mobile number typed in another §8 form is also looked for as its stored `09…` spelling.
-    `window`: the offset + limit of the page it is for; `postings=False` matches the rows'
-    text even where the postings could answer (the reference the postings are tested against).
+    `window`: the offset + limit of the page it is for; `deleted`: whether the list may show
+    deleted orders; `postings=False` matches the rows' text even where the postings could
+    answer (the reference the postings are tested against).
 
     PostgreSQL answers the text from the word postings (`selectors.postings_sql`); elsewhere,
     the trigram index of `search_text` (migration 0009) and the customers' ids looked up first
@@ -163,14 +169,25 @@ def order_search_parts(term: str, *, window: int = 100, postings: bool = True) -
         tracked = tracking_number_q(term)  # SPEC §14: a shipment's tracking number, exactly
         if tracked is not None:
             others |= tracked
+    customer_text = Customer.objects.filter(_contains_any("search_text", spellings))
     if postings and selectors.postings_answer(spellings):
-        parts = SearchParts(spellings=spellings, customers=None, others=others, by_postings=True)
+        in_deleted = None
+        if deleted:
+            own = _contains_any("search_text", spellings)
+            in_deleted = Q(status=Status.DELETED) & (
+                own | Q(customer_id__in=customer_text.values("pk"))
+            )
+        parts = SearchParts(
+            spellings=spellings,
+            customers=None,
+            others=others,
+            by_postings=True,
+            deleted=in_deleted,
+        )
         matches, orders = selectors.order_term_matches(parts)
         joined = selectors.matches_read_by_id(matches, orders, window)
         return replace(parts, matches=matches, joined=joined)
-    customers = _related_match(
-        "customer_id", Customer.objects.filter(_contains_any("search_text", spellings))
-    )
+    customers = _related_match("customer_id", customer_text)
     return SearchParts(spellings=spellings, customers=customers, others=others)
 
 

@@ -350,19 +350,25 @@ def postings_sql(spellings: Sequence[str]) -> tuple[str, list[str]]:
     return sql, [_contains_pattern(spelling) for spelling in spellings]
 
 
-def term_order_ids_sql(parts: "SearchParts") -> tuple[str, list]:
-    """The ids of the live orders one term matches: its postings, with the orders it matches
-    otherwise (id, key prefix, places, coupon, tracking number: few). UNION drops the orders
-    both hold."""
+def term_order_ids_sql(parts: "SearchParts", *, live: bool = False) -> tuple[str, list]:
+    """The ids of the orders one term matches: its postings, with the live orders it matches
+    otherwise (id, key prefix, places, coupon, tracking number: few) and, unless `live`, the
+    deleted orders it matches (`parts.deleted`, when the list may show them). UNION drops the
+    orders several hold."""
     postings, params = postings_sql(parts.spellings)
     others, others_params = _live_order_ids_sql(parts.others)
-    return f"({postings}) UNION ({others})", [*params, *others_params]
+    sql, params = f"({postings}) UNION ({others})", [*params, *others_params]
+    if parts.deleted is not None and not live:
+        deleted = Order.objects.filter(parts.deleted).values("id").order_by()
+        deleted_sql, deleted_params = deleted.query.sql_with_params()
+        sql, params = f"{sql} UNION ({deleted_sql})", [*params, *deleted_params]
+    return sql, params
 
 
 def order_term_matches(parts: "SearchParts") -> tuple[int, float]:
     """(the exact number of live orders one term matches, the planner's estimate of all orders),
     in one round trip."""
-    sql, params = term_order_ids_sql(parts)
+    sql, params = term_order_ids_sql(parts, live=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT count(*) FROM ({sql}) AS matches), "  # noqa: S608 (placeholders)
@@ -399,7 +405,7 @@ def order_search_count(search: Sequence["SearchParts"]) -> int | None:
         return None
     if len(search) == 1 and search[0].matches is not None:
         return search[0].matches
-    terms = [term_order_ids_sql(parts) for parts in search]
+    terms = [term_order_ids_sql(parts, live=True) for parts in search]
     sql = " INTERSECT ".join(f"({term_sql})" for term_sql, _params in terms)
     params = [param for _sql, term_params in terms for param in term_params]
     with connection.cursor() as cursor:

@@ -41,6 +41,7 @@ from bazaar.orders.serializers.schema import (
     OrderSerializer,
 )
 from bazaar.orders.serializers.shapes import NestedShapes, item_data, orders_data, payment_data
+from bazaar.orders.status import Status
 from bazaar.orders.versions import etag_matches, order_etag
 
 ORDER_EXAMPLE = OpenApiExample(
@@ -154,7 +155,8 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
     ordering = ["-created_at"]
 
     def search_term_q(self, term: str):
-        parts = order_search_parts(term, window=self.page_window())
+        deleted = Status.DELETED in self.filterset.statuses()  # the filters ran first
+        parts = order_search_parts(term, window=self.page_window(), deleted=deleted)
         self.search_parts.append(parts)  # for the list's count (selectors.order_list_count)
         return parts.q
 

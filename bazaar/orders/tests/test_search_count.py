@@ -20,10 +20,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def matched(terms: list[str]):
-    """The live orders whose rows' text (or customer's, or id, key, places ...) the terms
-    match, without the postings: the reference (the default hides deleted orders)."""
-    queryset = Order.objects.exclude(status=Status.DELETED)
+def matched(terms: list[str], *, deleted: bool = False):
+    """The live orders (and the deleted ones too, with `deleted`) whose rows' text (or
+    customer's, or id, key, places ...) the terms match, without the postings: the reference
+    (the default hides deleted orders)."""
+    queryset = Order.objects.all() if deleted else Order.objects.exclude(status=Status.DELETED)
     for term in terms:
         queryset = queryset.filter(order_search_parts(term, postings=False).q)
     return queryset
@@ -164,13 +165,17 @@ def test_a_page_holds_what_the_rows_match_however_it_is_read(
     # very orders, in the same order, that matching the rows' text does.
     monkeypatch.setattr(selectors, "matches_read_by_id", lambda *_args: read_by_id)
     terms = [*sorted(words_of_shop())[:200], "زهرا فوری", "0912 111", "+98912111"]
+    every_status = ",".join(Status.values)  # deleted orders have no postings: their text
     for term in terms:
-        response = admin_client.get("/api/orders/", {"search": term, "limit": 100})
-        assert response.status_code == 200, response.content
-        expected = list(matched(term.split()).order_by("-created_at", "-id").values_list("id"))
-        assert [order["id"] for order in response.json()["results"]] == [
-            pk for (pk,) in expected
-        ], term
+        for deleted, extra in ((False, {}), (True, {"status_in": every_status})):
+            query = {"search": term, "limit": 100, **extra}
+            response = admin_client.get("/api/orders/", query)
+            assert response.status_code == 200, response.content
+            expected = matched(term.split(), deleted=deleted).order_by("-created_at", "-id")
+            assert [order["id"] for order in response.json()["results"]] == [
+                pk for (pk,) in expected.values_list("id")
+            ], query
+            assert response.json()["count"] == len(expected), query
 
 
 def test_a_rare_term_is_read_by_its_ids_and_a_common_one_by_walking_the_index():
