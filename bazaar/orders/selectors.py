@@ -341,13 +341,18 @@ def postings_answer(spellings: Sequence[str]) -> bool:
     )
 
 
+def _words_sql(spellings: Sequence[str]) -> tuple[str, list[str]]:
+    """The ids of the dictionary's words that contain a spelling (its trigram index)."""
+    words = " OR ".join(["word LIKE %s"] * len(spellings))
+    sql = f"SELECT id FROM orders_search_word WHERE {words}"  # noqa: S608 (placeholders)
+    return sql, [_contains_pattern(spelling) for spelling in spellings]
+
+
 def postings_sql(spellings: Sequence[str]) -> tuple[str, list[str]]:
     """The ids of the orders whose words contain a spelling, from an index alone (the postings'
     primary key), as SQL and parameters. Deleted orders have no postings."""
-    words = " OR ".join(["word LIKE %s"] * len(spellings))
-    word_ids = f"SELECT id FROM orders_search_word WHERE {words}"  # noqa: S608 (placeholders)
-    sql = f"SELECT order_id FROM orders_search_posting WHERE word_id IN ({word_ids})"  # noqa: S608
-    return sql, [_contains_pattern(spelling) for spelling in spellings]
+    words, params = _words_sql(spellings)
+    return f"SELECT order_id FROM orders_search_posting WHERE word_id IN ({words})", params  # noqa: S608
 
 
 def term_order_ids_sql(parts: "SearchParts", *, live: bool = False) -> tuple[str, list]:
@@ -367,14 +372,28 @@ def term_order_ids_sql(parts: "SearchParts", *, live: bool = False) -> tuple[str
 
 def order_term_matches(parts: "SearchParts") -> tuple[int, float]:
     """(the exact number of live orders one term matches, the planner's estimate of all orders),
-    in one round trip."""
-    sql, params = term_order_ids_sql(parts, live=True)
+    in one round trip.
+
+    A term inside one word only (a first name, a last name) is counted without removing
+    duplicates: a word has one posting per order, so its orders are its postings, plus those
+    matched otherwise that have none (few: each looked up in the postings' primary key). The
+    union of several words' postings must drop the orders two words share (a hashed aggregate:
+    7.5 ms against 1.5 ms for the 20,928 orders of the most common first name at a million)."""
+    words, params = _words_sql(parts.spellings)
+    others, others_params = _live_order_ids_sql(parts.others)
+    sql = (
+        f"WITH words AS MATERIALIZED ({words}) "  # noqa: S608 (placeholders)
+        "SELECT CASE WHEN (SELECT count(*) FROM words) = 1 THEN "
+        "(SELECT count(*) FROM orders_search_posting WHERE word_id = (SELECT id FROM words)) + "
+        f"(SELECT count(*) FROM ({others}) AS other WHERE NOT EXISTS (SELECT 1 FROM "
+        "orders_search_posting p WHERE p.word_id = (SELECT id FROM words) "
+        "AND p.order_id = other.id)) "
+        "ELSE (SELECT count(*) FROM ((SELECT order_id FROM orders_search_posting WHERE word_id "
+        f"IN (SELECT id FROM words)) UNION ({others})) AS matches) END, "
+        "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({sql}) AS matches), "  # noqa: S608 (placeholders)
-            "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)",
-            params,
-        )
+        cursor.execute(sql, [*params, *others_params, *others_params])
         matches, orders = cursor.fetchone()
     return matches, float(orders)
 

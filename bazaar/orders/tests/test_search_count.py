@@ -186,3 +186,15 @@ def test_a_rare_term_is_read_by_its_ids_and_a_common_one_by_walking_the_index():
     # Deep pages walk further: the same term is read by its ids past a large offset.
     assert selectors.matches_read_by_id(21_000, 1_000_000, 100_000)
     assert not selectors.matches_read_by_id(50, -1, 10)  # a table never analysed: 1 row
+
+
+def test_an_order_matched_by_its_word_and_its_id_is_counted_once(admin_client, shop):
+    # One word holds the term, and the term is also the order's id: the count of a single
+    # word's postings adds the orders matched otherwise only when they have no posting of it.
+    order = Order.objects.create()
+    term = f"{order.pk:03d}"
+    Order.objects.filter(pk=order.pk).update(notes=f"ref{term}")
+    assert api_count(admin_client, term) == listed([term]) == 1
+    other = Order.objects.create(notes=f"ref{term}x")  # a second word holding it
+    assert api_count(admin_client, term) == listed([term]) == 2
+    assert other.pk != order.pk
