@@ -212,6 +212,14 @@ def cleanup(dsn: str) -> int:
             "SELECT order_id FROM orders_orderpayment WHERE created_at > %(cutoff)s",
             args,
         )
+        # The bench's orders first, locked: a write still in flight on one of them (a request
+        # the load generator left queued) then waits, instead of adding an event after the
+        # events are deleted and failing this delete on the event's foreign key.
+        conn.execute(
+            "SELECT id FROM orders_order WHERE notes = 'bench' AND created_at > %(cutoff)s "
+            "FOR UPDATE",
+            args,
+        )
         conn.execute("DELETE FROM idempotency_storedresponse WHERE created_at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderevent WHERE at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderitem WHERE created_at > %(cutoff)s", args)
