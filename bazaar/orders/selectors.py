@@ -398,6 +398,10 @@ def order_term_matches(parts: "SearchParts") -> tuple[int, float]:
     return matches, float(orders)
 
 
+# The window of a read of every match (the export): its matches are always read by id.
+EVERY_MATCH = 2**62
+
+
 def matches_read_by_id(matches: int, orders: float, window: int) -> bool:
     """Whether a page of a term's matches is read from their ids (a join: one primary-key
     lookup per match) rather than by walking the orders in the page's order until `window`

@@ -169,8 +169,11 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def page_window(self) -> int:
         """offset + limit of the page asked for (how a search reads its matches); a malformed
-        value counts as the default here and is refused by the paginator."""
+        value counts as the default here and is refused by the paginator. A list without pages
+        (the export) reads every match."""
         paginator = self.paginator
+        if paginator is None:
+            return selectors.EVERY_MATCH
         try:
             return paginator.get_offset(self.request) + paginator.get_limit(self.request)
         except ValidationError:
