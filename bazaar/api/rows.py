@@ -182,5 +182,10 @@ class RowQuery:
 
     def rows_in_order(self, ids: Sequence[int]) -> list[Row]:
         """The rows of these primary keys, in the order of `ids` (those that exist)."""
-        by_id = {row["id"]: row for row in self.rows("id", ids)}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return in_order(self.rows("id", ids), ids)
+
+
+def in_order(rows: Iterable[Row], ids: Sequence[int]) -> list[Row]:
+    """`rows` (each with an "id") in the order of `ids`, those of them that exist."""
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]

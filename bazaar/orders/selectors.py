@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, connections, router
 from django.db.models import Model, Q, QuerySet, Sum
 
-from bazaar.api.rows import Row, RowQuery, ids_match, ids_param
+from bazaar.api.rows import Row, RowQuery, ids_match, ids_param, in_order
 from bazaar.fulfilment.models import Refund, Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
@@ -133,40 +133,37 @@ def payment_rows(queryset: QuerySet[OrderPayment]) -> list[Row]:
     return PAYMENTS.rows_in_order(_ids_of(queryset))
 
 
-def _with_lines(rows: Iterable[Row], fields: tuple[str, str], key: str) -> list[Row]:
+def _with_children(rows: Iterable[Row], fields: dict[str, str], key: str) -> list[Row]:
     """Fold rows of one parent per (parent, child) pair (a LEFT JOIN, ordered by the parent's
     id) into one row per parent with `key`: a list of its children, `{name: value}` by
-    `fields` ({"items__item_id": "item", ...}), none for a parent without any."""
+    `fields` ({"items__item_id": "item", ...}; the first is the child's id, None for a parent
+    without any)."""
     folded: list[Row] = []
-    (first, first_key), (second, second_key) = fields
+    first = next(iter(fields))
     for row in rows:
-        a, b = row.pop(first), row.pop(second)
+        child = {name: row.pop(column) for column, name in fields.items()}
         if not folded or folded[-1]["id"] != row["id"]:
             row[key] = []
             folded.append(row)
-        if a is not None:
-            folded[-1][key].append({first_key: a, second_key: b})
+        if child[fields[first]] is not None:
+            folded[-1][key].append(child)
     return folded
 
 
-LINE_FIELDS = (("items__item_id", "item"), ("items__quantity", "quantity"))
-
-
-def _in_order(rows: list[Row], ids: Sequence[int]) -> list[Row]:
-    by_id = {row["id"]: row for row in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
+LINE_FIELDS = {"items__item_id": "item", "items__quantity": "quantity"}
+THUMBNAIL_FIELDS = {"thumbnails__id": "id", "thumbnails__file": "file", "thumbnails__size": "size"}
 
 
 def shipment_rows(queryset: QuerySet[Shipment]) -> list[Row]:
     """Shipments with their lines (`lines`), in the queryset's order."""
     ids = _ids_of(queryset)
-    return _in_order(_with_lines(SHIPMENTS.rows("id", ids), LINE_FIELDS, "lines"), ids)
+    return in_order(_with_children(SHIPMENTS.rows("id", ids), LINE_FIELDS, "lines"), ids)
 
 
 def refund_rows(queryset: QuerySet[Refund]) -> list[Row]:
     """Refunds with their lines (`lines`) and actor, in the queryset's order."""
     ids = _ids_of(queryset)
-    return _in_order(_with_lines(REFUNDS.rows("id", ids), LINE_FIELDS, "lines"), ids)
+    return in_order(_with_children(REFUNDS.rows("id", ids), LINE_FIELDS, "lines"), ids)
 
 
 @dataclass
@@ -193,9 +190,6 @@ def _by_order(rows: Iterable[Row]) -> dict[int, list[Row]]:
     return grouped
 
 
-THUMBNAIL_FIELDS = (("thumbnails__id", "id"), ("thumbnails__file", "file"))
-
-
 def images_by_id(image_ids: set[int | None]) -> dict[int, Row]:
     """The images of `image_ids` with their thumbnails (`thumbnails`: `{id, file, size}`,
     smallest box first), in one query, none when there are none; shaped by
@@ -203,23 +197,8 @@ def images_by_id(image_ids: set[int | None]) -> dict[int, Row]:
     image_ids.discard(None)
     if not image_ids:
         return {}
-    images: dict[int, Row] = {}
-    for row in IMAGES.rows("id", sorted(image_ids)):
-        image = images.get(row["id"])
-        if image is None:
-            image = images[row["id"]] = {
-                key: value for key, value in row.items() if not key.startswith("thumbnails__")
-            }
-            image["thumbnails"] = []
-        if row["thumbnails__id"] is not None:
-            image["thumbnails"].append(
-                {
-                    "id": row["thumbnails__id"],
-                    "file": row["thumbnails__file"],
-                    "size": row["thumbnails__size"],
-                }
-            )
-    return images
+    rows = IMAGES.rows("id", sorted(image_ids))
+    return {image["id"]: image for image in _with_children(rows, THUMBNAIL_FIELDS, "thumbnails")}
 
 
 # The reference rows an order names, by kind: (model, columns besides "id").
@@ -286,9 +265,9 @@ def order_rows_related(orders: Iterable[Row]) -> OrderRows:
     loaded.items = _by_order(ITEMS.rows("order_id", ids))
     payments = PAYMENTS.rows("order_id", ids)
     loaded.payments = _by_order(payments)
-    shipments = _with_lines(SHIPMENTS.rows("order_id", ids), LINE_FIELDS, "lines")
+    shipments = _with_children(SHIPMENTS.rows("order_id", ids), LINE_FIELDS, "lines")
     loaded.shipments = _by_order(shipments)
-    loaded.refunds = _by_order(_with_lines(REFUNDS.rows("order_id", ids), LINE_FIELDS, "lines"))
+    loaded.refunds = _by_order(_with_children(REFUNDS.rows("order_id", ids), LINE_FIELDS, "lines"))
     loaded.images = images_by_id(
         {order["payment_method__image_id"] for order in loaded.orders}
         | {order["shipping_method__image_id"] for order in loaded.orders}
