@@ -127,6 +127,7 @@ DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0)
 # psycopg default, prepare_threshold=None) and the session settings Django makes (time zone,
 # client encoding) are parameters PgBouncer tracks and restores per client.
 DATABASE_BEHIND_PGBOUNCER = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's prepare_threshold: executions before preparing
 
 
 def database_settings(url: str) -> dict:
@@ -169,6 +170,15 @@ def database_settings(url: str) -> dict:
         }
     if DATABASE_BEHIND_PGBOUNCER:
         db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # The order read path's fixed statements are prepared (bazaar.db.prepared): psycopg
+        # prepares only what asks (a threshold never reached keeps the ORM's queries as they
+        # are), and PostgreSQL keeps one plan for them rather than re-planning each execution
+        # for its ids (a custom plan), which is the cost preparing is for. Only prepared
+        # statements (and PL/pgSQL's, the triggers' lookups by key) heed plan_cache_mode.
+        db["OPTIONS"]["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED
+        options = db["OPTIONS"].get("options", "")
+        db["OPTIONS"]["options"] = f"{options} -c plan_cache_mode=force_generic_plan".strip()
     return db
 
 

@@ -31,12 +31,17 @@ class FilterSet(django_filters.FilterSet):
     Why: django-filter builds a form field for every filter of the set on every request, and
     Django copies each again into the form; the order list has 55 filters and a request uses a
     handful, and building the others cost some 3 ms per request. A filter whose parameter is
-    absent filters nothing, so leaving it out changes no result (the schema still lists all)."""
+    absent filters nothing, so leaving it out changes no result (the schema still lists all).
+    The others are not even copied: django-filter deep-copies `base_filters` for each instance,
+    which for 55 filters (their choices, their lazy labels) was another ~1 ms per request."""
 
     def __init__(self, data=None, *args, **kwargs) -> None:
-        super().__init__(data, *args, **kwargs)
         if data is not None:
-            self.filters = {name: f for name, f in self.filters.items() if name in data}
+            # An instance attribute, read by django-filter's __init__ in place of the class's.
+            self.base_filters = {
+                name: f for name, f in type(self).base_filters.items() if name in data
+            }
+        super().__init__(data, *args, **kwargs)
 
 
 class StrictBooleanField(forms.Field):

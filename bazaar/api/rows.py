@@ -23,6 +23,7 @@ from django.db import connections, router
 from django.db.models import Field, Model
 
 from bazaar.api.functions import utc_timestamp_sql
+from bazaar.db.prepared import prepared_cursor
 
 Row = dict[str, Any]
 
@@ -166,7 +167,7 @@ class RowQuery:
             return []
         connection = connections[router.db_for_read(self.model)]
         vendor = connection.vendor
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(self.sql(vendor, match), [ids_param(vendor, ids)])
             fetched = cursor.fetchall()
         keys, converters = self.keys, self._converters(vendor)

@@ -20,6 +20,7 @@ from django.db import connection, connections, router
 from django.db.models import Model, Q, QuerySet, Sum
 
 from bazaar.api.rows import Row, RowQuery, ids_match, ids_param, in_order
+from bazaar.db.prepared import prepared_cursor
 from bazaar.fulfilment.models import Refund, Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
@@ -229,7 +230,7 @@ def places_by_id(wanted: dict[str, set[int | None]]) -> dict[str, dict[int, Row]
             params.append(ids_param(vendor, sorted(ids)))
     if not parts:
         return found
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for kind, place_id, name, code in cursor.fetchall():
             place = {"id": place_id, "name": name}

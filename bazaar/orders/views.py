@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from bazaar.accounts.codes import Block, PermissionCode
 from bazaar.api.filters import checked_query_params
 from bazaar.db import routing
+from bazaar.media.serializers import FileURLs
 from bazaar.orders import export, selectors, services
 from bazaar.orders.event_shapes import (
     OrderEventSerializer,
@@ -390,7 +391,7 @@ class OrderItemViewSet(OrderChildViewSet):
         return selectors.item_rows(queryset)
 
     def shape(self, rows: list) -> list:
-        urls: dict[str, str] = {}
+        urls = FileURLs(self.request)
         return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):

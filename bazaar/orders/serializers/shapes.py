@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from bazaar.media.serializers import image_row_data, image_snapshot_data
+from bazaar.media.serializers import FileURLs, image_row_data, image_snapshot_data
 from bazaar.orders import pricing
 from bazaar.orders.selectors import OrderRows, Row
 from bazaar.orders.status import NOT_PAYABLE, allowed_next
@@ -84,7 +84,7 @@ class NestedShapes:
         self.rows = rows
         self.request = request
         self.methods: dict[tuple[str, int], dict[str, Any]] = {}
-        self.snapshot_urls: dict[str, str] = {}  # an item snapshot's image path -> its URL
+        self.urls = FileURLs(request)
 
     def method(self, kind: str, row: Row) -> dict[str, Any] | None:
         method_id = row[f"{kind}_id"]
@@ -97,7 +97,7 @@ class NestedShapes:
             shaped = self.methods[kind, method_id] = {
                 "id": method_id,
                 "name": row[f"{kind}__name"],
-                "image": None if image is None else image_row_data(image, self.request),
+                "image": None if image is None else image_row_data(image, self.request, self.urls),
             }
         return shaped
 
@@ -123,7 +123,7 @@ def place_data(place_id: int | None, places: dict[int, Row]) -> dict[str, Any] |
 
 
 def product_snapshot_data(
-    snapshot: dict[str, Any], request, urls: dict[str, str] | None = None
+    snapshot: dict[str, Any], request, urls: FileURLs | None = None
 ) -> dict[str, Any]:
     """An item's stored product snapshot as the API shows it: its image's file path becomes the
     absolute URL (built from this request, as every other image URL is, with no query)."""
@@ -133,7 +133,7 @@ def product_snapshot_data(
     return {**snapshot, "image": image_snapshot_data(image, request, urls)}
 
 
-def item_data(item: Row, request, urls: dict[str, str] | None = None) -> dict[str, Any]:
+def item_data(item: Row, request, urls: FileURLs | None = None) -> dict[str, Any]:
     """An item's shape; `urls` memoises its snapshot image's URL across one response."""
     unit_price, unit_discount = item["unit_price"], item["unit_discount"]
     quantity, title = item["quantity"], item["product__title"]
@@ -254,7 +254,7 @@ def order_data(
         "is_payable": order["item_count"] > 0
         and outstanding > 0
         and order["status"] not in NOT_PAYABLE,
-        "items": [item_data(item, shapes.request, shapes.snapshot_urls) for item in items],
+        "items": [item_data(item, shapes.request, shapes.urls) for item in items],
         "payments": [payment_data(payment, shapes) for payment in payments],
         "billing_email": order["billing_email"],
         "delivery_method": order["delivery_method"],

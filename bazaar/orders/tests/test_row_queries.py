@@ -4,6 +4,7 @@ columns, on SQLite and PostgreSQL (JSON parsed, booleans as booleans, timestamps
 writes them, NULLs of rows without children)."""
 
 import pytest
+from django.db import connection
 
 from bazaar.api.functions import UTCTimestampText
 from bazaar.api.rows import load_json
@@ -108,3 +109,43 @@ def test_places_read_what_the_orm_reads(world):
         assert found[kind] == {place.pk: expected}
     city = type(world.city).objects.filter(pk=world.city.pk).values("id", "name").get()
     assert found["cities"] == {world.city.pk: city}
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_read_path_is_prepared_once_per_connection_and_reads_the_same(orders, settings):
+    """Each RowQuery statement is prepared on first use and reused (bound on the server: the
+    same rows as bound on the client, the parity tests above run through it too); the ORM's
+    own queries stay unprepared."""
+    before = selectors.order_rows_by_ids(orders)
+    statements = _prepared_statements()
+    orders_sql = selectors.ORDERS.sql("postgresql", "id").replace("%s", "$1")
+    assert orders_sql in statements
+    assert not any(
+        "knox_authtoken" in text or "orders_orderstatusdelta" in text for text in statements
+    )
+    again = selectors.order_rows_by_ids(orders)
+    assert _prepared_statements().count(orders_sql) == 1  # reused, not prepared anew
+    assert again == before
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_behind_pgbouncer_nothing_is_prepared(orders, settings):
+    """PgBouncer in transaction mode may run the next statement on another server connection,
+    where a prepared statement does not exist."""
+    item_ids = list(OrderItem.objects.values_list("id", flat=True))
+    by_id = selectors.ITEMS.sql("postgresql", "id").replace("%s", "$1")
+    settings.DATABASE_BEHIND_PGBOUNCER = True
+    behind = selectors.ITEMS.rows("id", item_ids)
+    assert by_id not in _prepared_statements()
+    settings.DATABASE_BEHIND_PGBOUNCER = False
+    assert selectors.ITEMS.rows("id", item_ids) == behind
+    assert by_id in _prepared_statements()
