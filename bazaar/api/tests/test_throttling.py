@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 def shared_cache(request, settings):
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
-        settings.CACHES = {
-            "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}
-        }
+        settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}}
     cache.clear()
     yield cache
     cache.clear()
