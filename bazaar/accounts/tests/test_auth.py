@@ -1,7 +1,10 @@
 import hashlib
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -230,3 +233,27 @@ def test_session_users_are_throttled_per_user(client, admin_user, settings):
     client.force_login(admin_user)
     statuses = [client.get("/api/roles/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_the_precompiled_token_lookup_reads_what_the_orm_reads(staff_user):
+    """Token and user as the ORM makes them (the same values and types: SQLite's datetimes
+    converted), their user attached with no further query."""
+    from bazaar.accounts.token_lookup import tokens_with_key
+
+    token, key = AuthToken.objects.create(user=staff_user, expiry=timedelta(days=1))
+    AuthToken.objects.create(user=staff_user)  # another token: another key prefix
+    expected = AuthToken.objects.select_related("user").get(pk=token.pk)
+    with CaptureQueriesContext(connection) as queries:
+        (found,) = tokens_with_key("default", key[:15])
+        assert found.user.username == "clerk"
+    assert len(queries) == 1
+    fields = AuthToken._meta.concrete_fields
+    assert [getattr(found, f.attname) for f in fields] == [
+        getattr(expected, f.attname) for f in fields
+    ]
+    user_fields = User._meta.concrete_fields
+    assert [getattr(found.user, f.attname) for f in user_fields] == [
+        getattr(expected.user, f.attname) for f in user_fields
+    ]
+    assert isinstance(found.expiry, datetime) and found.expiry.tzinfo is not None
+    assert tokens_with_key("default", "no-such-key") == []
