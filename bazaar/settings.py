@@ -123,9 +123,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'db.sql
 # other), and the pool checks a connection before lending it (CONN_HEALTH_CHECKS).
 DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0)
 # Behind PgBouncer in transaction mode each transaction may run on another server connection:
-# no server-side (named, WITH HOLD) cursors. Prepared statements are off anyway (Django's
-# psycopg default, prepare_threshold=None) and the session settings Django makes (time zone,
-# client encoding) are parameters PgBouncer tracks and restores per client.
+# no server-side (named, WITH HOLD) cursors and no prepared statements (Django's psycopg
+# default, prepare_threshold=None, instead of the read path's; see database_settings), and no
+# `options` startup parameter, which PgBouncer refuses. The session settings Django makes (time
+# zone, client encoding) are parameters PgBouncer tracks and restores per client.
 DATABASE_BEHIND_PGBOUNCER = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
 PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's prepare_threshold: executions before preparing
 
