@@ -54,9 +54,14 @@ def prepared_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
     if _PREPARED_CLASSES is None:
         _PREPARED_CLASSES = _prepared_cursor_classes()
     cursor_class, debug_wrapper = _PREPARED_CLASSES
+    # What `connection.cursor()` does first: the once-per-request health check
+    # (CONN_HEALTH_CHECKS), so a connection cut while the worker was idle is replaced rather
+    # than failing this request, then the connection, with errors as Django's.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = cursor_class(connection.connection)
+    with connection.wrap_database_errors:
+        raw = cursor_class(connection.connection)
     cursor = (
         debug_wrapper(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
     )
