@@ -13,6 +13,8 @@ from rest_framework import exceptions
 from bazaar.accounts.token_lookup import tokens_with_key
 from bazaar.db import routing
 
+INVALID_TOKEN = _("Invalid token.")
+
 
 class TokenAuthentication(KnoxTokenAuthentication):
     """`Authorization: Token <key>` against hashed tokens (django-rest-knox).
@@ -33,9 +35,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
         try:
             text = token.decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
         if "\x00" in text:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         try:
             return self._token_user(text)
         except exceptions.AuthenticationFailed:
@@ -54,12 +56,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
             try:
                 digest = hash_token(token)
             except (TypeError, binascii.Error):
-                raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+                raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
             if compare_digest(digest, auth_token.digest):
                 if knox_settings.AUTO_REFRESH and auth_token.expiry:
                     self.renew_token(auth_token)
                 return self.validate_user(auth_token)
-        raise exceptions.AuthenticationFailed(_("Invalid token."))
+        raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
     def validate_user(self, auth_token):
         return (auth_token.user, auth_token)

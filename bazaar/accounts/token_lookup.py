@@ -8,6 +8,7 @@ revocation and deactivation are seen at once, as before: nothing is cached but t
 on PostgreSQL, its plan: `bazaar.db.prepared`).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
@@ -17,45 +18,58 @@ from knox.models import get_token_model
 from bazaar.db.prepared import prepared_cursor
 
 _KEY = "\x00token-key\x00"  # a value no key has, found again among the compiled parameters
-_compiled: dict[str, tuple[str, tuple[Any, ...], int, list, int]] = {}
 
 
-def _compile(alias: str) -> tuple[str, tuple[Any, ...], int, list, int]:
+@dataclass(frozen=True)
+class _Lookup:
+    sql: str
+    params: tuple[Any, ...]
+    key_at: int  # the key's place among `params`
+    converters: list  # (column, (functions, expression)): the ORM's, for this database
+    token_names: list[str]
+    user_names: list[str]
+
+    def params_for(self, token_key: str) -> tuple[Any, ...]:
+        return (*self.params[: self.key_at], token_key, *self.params[self.key_at + 1 :])
+
+
+_lookups: dict[str, _Lookup] = {}
+
+
+def _compile(alias: str) -> _Lookup:
     token_model = get_token_model()
     queryset = token_model.objects.using(alias).filter(token_key=_KEY).select_related("user")
     compiler = queryset.query.get_compiler(alias)
     sql, params = compiler.as_sql()
-    token_columns = len(token_model._meta.concrete_fields)
-    user_model = token_model._meta.get_field("user").related_model
-    if len(compiler.select) != token_columns + len(user_model._meta.concrete_fields):
+    token_names = [f.attname for f in token_model._meta.concrete_fields]
+    user_names = [f.attname for f in token_model.user.field.related_model._meta.concrete_fields]
+    if len(compiler.select) != len(token_names) + len(user_names):
         raise RuntimeError("the token query does not select the token and its user alone")
     columns = [column for column, _sql, _alias in compiler.select]
     converters = list(compiler.get_converters(columns).items())
-    return sql, tuple(params), list(params).index(_KEY), converters, token_columns
+    key_at = list(params).index(_KEY)
+    return _Lookup(sql, tuple(params), key_at, converters, token_names, user_names)
 
 
 def tokens_with_key(alias: str, token_key: str) -> list[Model]:
     """The tokens (with their users) whose key prefix is `token_key`, on database `alias`."""
-    compiled = _compiled.get(alias)
-    if compiled is None:
-        compiled = _compiled[alias] = _compile(alias)
-    sql, params, position, converters, token_columns = compiled
-    params = (*params[:position], token_key, *params[position + 1 :])
+    lookup = _lookups.get(alias)
+    if lookup is None:
+        lookup = _lookups[alias] = _compile(alias)
     connection = connections[alias]
     with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(lookup.sql, lookup.params_for(token_key))
         rows = cursor.fetchall()
     token_model = get_token_model()
-    user_model = token_model._meta.get_field("user").related_model
-    token_names = [f.attname for f in token_model._meta.concrete_fields]
-    user_names = [f.attname for f in user_model._meta.concrete_fields]
+    user_model = token_model.user.field.related_model
+    split = len(lookup.token_names)
     tokens = []
     for fetched in rows:
         row = list(fetched)
-        for at, (functions, expression) in converters:
+        for at, (functions, expression) in lookup.converters:
             for convert in functions:
                 row[at] = convert(row[at], expression, connection)
-        token = token_model.from_db(alias, token_names, row[:token_columns])
-        token.user = user_model.from_db(alias, user_names, row[token_columns:])
+        token = token_model.from_db(alias, lookup.token_names, row[:split])
+        token.user = user_model.from_db(alias, lookup.user_names, row[split:])
         tokens.append(token)
     return tokens

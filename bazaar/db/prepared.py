@@ -14,12 +14,14 @@ exist on the next, so there this is the ordinary cursor.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 
+@cache  # built on first use: importing the PostgreSQL backend needs psycopg
 def _prepared_cursor_classes() -> tuple[type, type]:
     from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
 
@@ -39,21 +41,15 @@ def _prepared_cursor_classes() -> tuple[type, type]:
     return PreparedCursor, PreparedDebugWrapper
 
 
-_PREPARED_CLASSES: tuple[type, type] | None = None
-
-
 @contextmanager
 def prepared_cursor(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
     """A cursor of `connection` (Django's wrapper: the query is logged, counted and its errors
     translated as any other) whose statements are prepared on PostgreSQL."""
-    global _PREPARED_CLASSES
     if connection.vendor != "postgresql" or settings.DATABASE_BEHIND_PGBOUNCER:
         with connection.cursor() as cursor:
             yield cursor
         return
-    if _PREPARED_CLASSES is None:
-        _PREPARED_CLASSES = _prepared_cursor_classes()
-    cursor_class, debug_wrapper = _PREPARED_CLASSES
+    cursor_class, debug_wrapper = _prepared_cursor_classes()
     # What `connection.cursor()` does first: the once-per-request health check
     # (CONN_HEALTH_CHECKS), so a connection cut while the worker was idle is replaced rather
     # than failing this request, then the connection, with errors as Django's.

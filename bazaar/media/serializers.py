@@ -37,27 +37,26 @@ def _url_maker(storage: Storage, request) -> Callable[[str], str]:
     return lambda path: _absolute(storage.url(path), request)
 
 
+def _memoised(url_of: Callable[[str], str]) -> Callable[[str], str]:
+    urls: dict[str, str] = {}
+
+    def url(path: str) -> str:
+        found = urls.get(path)
+        if found is None:
+            found = urls[path] = url_of(path)
+        return found
+
+    return url
+
+
 class FileURLs:
-    """The absolute URLs of images and thumbnails in one response, each path's built once: a
-    page of orders names the same few product pictures in hundreds of items."""
+    """The absolute URLs of images (`image(path)`) and thumbnails (`thumbnail(path)`) in one
+    response, each path's built once: a page of orders names the same few product pictures in
+    hundreds of items."""
 
     def __init__(self, request) -> None:
-        self._image = _url_maker(Image._meta.get_field("file").storage, request)
-        self._thumbnail = _url_maker(Thumbnail._meta.get_field("file").storage, request)
-        self._images: dict[str, str] = {}
-        self._thumbnails: dict[str, str] = {}
-
-    def image(self, path: str) -> str:
-        url = self._images.get(path)
-        if url is None:
-            url = self._images[path] = self._image(path)
-        return url
-
-    def thumbnail(self, path: str) -> str:
-        url = self._thumbnails.get(path)
-        if url is None:
-            url = self._thumbnails[path] = self._thumbnail(path)
-        return url
+        self.image = _memoised(_url_maker(Image._meta.get_field("file").storage, request))
+        self.thumbnail = _memoised(_url_maker(Thumbnail._meta.get_field("file").storage, request))
 
 
 def image_data(image: Image | None, request) -> dict[str, Any] | None:
