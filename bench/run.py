@@ -212,14 +212,13 @@ def cleanup(dsn: str) -> int:
             "SELECT order_id FROM orders_orderpayment WHERE created_at > %(cutoff)s",
             args,
         )
-        # The bench's orders first, locked: a write still in flight on one of them (a request
-        # the load generator left queued) then waits, instead of adding an event after the
-        # events are deleted and failing this delete on the event's foreign key.
-        conn.execute(
-            "SELECT id FROM orders_order WHERE notes = 'bench' AND created_at > %(cutoff)s "
-            "FOR UPDATE",
-            args,
-        )
+        # The orders table locked against writes first: this waits for every write still in
+        # flight (a request the load generator left queued) and holds off the next ones, which
+        # cannot add an event either (its foreign key check takes a row lock on the order, which
+        # this lock excludes). Locking the bench's orders row by row was not enough: an order
+        # created a moment after that lock got its event after the events were deleted, and
+        # the order's delete failed on the event's foreign key.
+        conn.execute("LOCK TABLE orders_order IN EXCLUSIVE MODE")
         conn.execute("DELETE FROM idempotency_storedresponse WHERE created_at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderevent WHERE at > %(cutoff)s", args)
         conn.execute("DELETE FROM orders_orderitem WHERE created_at > %(cutoff)s", args)
