@@ -184,11 +184,31 @@ class Page:
     # Parameters read from the database before the page: name -> SQL returning one value.
     lookups: dict[str, str] = field(default_factory=dict)
     # A count other than the rows' (a search's, from the word postings, as the API does): the
-    # count and the planner's estimate of all orders.
+    # count and the ids of the page (`page_ids`), from one statement.
     count_sql: str | None = None
-    # The page's WHERE when the count is small against the table (a rare search term).
-    where_by_id: str | None = None
 
+
+# A search term's count and page from the word postings (selectors.order_term_matches): one
+# word's newest postings read backwards from the primary key, or several words' union.
+SEARCH_PAGE_SQL = (
+    "WITH words AS MATERIALIZED (SELECT id FROM orders_search_word "
+    "WHERE word LIKE ANY(%(patterns)s)), others AS MATERIALIZED ({others}), "
+    "one AS (SELECT CASE WHEN count(*) = 1 THEN min(id) END AS id FROM words), "
+    "matched AS MATERIALIZED (SELECT created_at, order_id FROM orders_search_posting "
+    "WHERE word_id IN (SELECT id FROM words) UNION SELECT created_at, id FROM others) "
+    "SELECT CASE WHEN (SELECT id FROM one) IS NOT NULL THEN "
+    "(SELECT count(*) FROM orders_search_posting WHERE word_id = (SELECT id FROM one)) + "
+    "(SELECT count(*) FROM others o WHERE NOT EXISTS (SELECT 1 FROM orders_search_posting p "
+    "WHERE p.word_id = (SELECT id FROM one) AND p.created_at = o.created_at "
+    "AND p.order_id = o.id)) ELSE (SELECT count(*) FROM matched) END, "
+    "CASE WHEN (SELECT id FROM one) IS NOT NULL THEN ARRAY("
+    "SELECT order_id FROM ((SELECT created_at, order_id FROM orders_search_posting "
+    "WHERE word_id = (SELECT id FROM one) ORDER BY created_at DESC, order_id DESC "
+    "LIMIT %(limit)s) UNION SELECT created_at, id FROM others) AS page "
+    "ORDER BY created_at DESC, order_id DESC LIMIT %(limit)s) "
+    "ELSE ARRAY(SELECT order_id FROM matched ORDER BY created_at DESC, order_id DESC "
+    "LIMIT %(limit)s) END"
+)
 
 TALLY_SQL = "SELECT coalesce(sum(delta), 0)::bigint FROM orders_orderstatusdelta WHERE "
 
@@ -224,32 +244,16 @@ def page_for(scenario: str, query: dict[str, str]) -> Page:
         code_like = code.isascii() and code.replace("-", "").replace("_", "").isalnum()
         values["code_prefix"] = f"{_escape_like(code)}%" if code_like else None
         if all(len(spelling) >= 3 and " " not in spelling for spelling in spellings):
-            # As the API reads it (selectors.postings_sql, order_term_matches): the postings
-            # of the words holding a spelling (the order's own text and its customer's), with
-            # the orders matched otherwise, counted exactly; the page either walks the date
-            # index checking a hashed set of those ids (a common term) or reads the ids (a
-            # rare one), whichever visits fewer rows (selectors.matches_read_by_id).
+            # As the API reads it (selectors.order_term_matches): in one statement, the exact
+            # count and the page's ids from the word postings, which carry their order's sort
+            # key (the order's own text and its customer's), with the orders matched otherwise.
             others = where.replace("o.search_text LIKE ANY(%(patterns)s)", "false").replace(
                 "o.customer_id = ANY(%(customers)s)", "false"
             )
-            postings = (
-                "SELECT order_id FROM orders_search_posting WHERE word_id "
-                "IN (SELECT id FROM orders_search_word WHERE word LIKE ANY(%(patterns)s))"
-            )
-            matches = (
-                f"{postings} UNION SELECT o.id FROM orders_order o WHERE {live} AND ({others})"
-            )
             lookups = {k: v for k, v in SEARCH_LOOKUPS.items() if k != "customers"}
-            page = Page(
-                f"{live} AND (o.id IN ({postings}) OR {others})",
-                values,
-                query,
-                lookups=lookups,
-                where_by_id=f"{live} AND o.id IN ({matches})",
-            )
-            page.count_sql = (
-                f"SELECT (SELECT count(*) FROM ({matches}) AS m), "
-                "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)"
+            page = Page("o.id = ANY(%(page_ids)s)", values, query, lookups=lookups)
+            page.count_sql = SEARCH_PAGE_SQL.format(
+                others=f"SELECT o.id, o.created_at FROM orders_order o WHERE {live} AND ({others})"
             )
             return page
         return Page(f"{live} AND ({where})", values, query, lookups=SEARCH_LOOKUPS)
@@ -302,9 +306,8 @@ class Floor:
             page.params[name] = cur.execute(sql, page.params).fetchone()[0]
         where = page.where
         if page.count_sql is not None:
-            count, orders = cur.execute(page.count_sql, page.params).fetchone()
-            if page.where_by_id is not None and count * count < limit * max(orders, 1.0):
-                where = page.where_by_id
+            page.params["limit"] = limit
+            count, page.params["page_ids"] = cur.execute(page.count_sql, page.params).fetchone()
         elif page.count_statuses is not None:
             count = cur.execute(TALLY_SQL + page.count_statuses, page.params).fetchone()[0]
         elif not page.single:

@@ -118,6 +118,8 @@ class SearchParts:
     joined: bool = False
     # Deleted orders have no postings: where a list may show them, their rows' text.
     deleted: Q | None = None
+    # The ids of the page asked for (`order_search_parts(page=...)`), read from the postings.
+    page: list[int] | None = None
 
     @property
     def q(self) -> Q:
@@ -133,7 +135,12 @@ class SearchParts:
 
 
 def order_search_parts(
-    term: str, *, window: int = 100, postings: bool = True, deleted: bool = True
+    term: str,
+    *,
+    window: int = 100,
+    postings: bool = True,
+    deleted: bool = True,
+    page: tuple[int, int] | None = None,
 ) -> SearchParts:
     """One search term, folded (SPEC §16): id and customer id exactly (when an integer), key by
     prefix, and "contains" on the order's folded `search_text` (notes, billing and shipping
@@ -141,7 +148,9 @@ def order_search_parts(
     A mobile number typed in another §8 form is also looked for as its stored `09…` spelling.
     `window`: the offset + limit of the page it is for; `deleted`: whether the list may show
     deleted orders; `postings=False` matches the rows' text even where the postings could
-    answer (the reference the postings are tested against).
+    answer (the reference the postings are tested against); `page` (offset, limit): the page a
+    list that has no other filter and its default order reads, whose ids the postings then give
+    with the count (`SearchParts.page`; None where they cannot answer).
 
     PostgreSQL answers the text from the word postings (`selectors.postings_sql`); elsewhere,
     the trigram index of `search_text` (migration 0009) and the customers' ids looked up first
@@ -184,9 +193,9 @@ def order_search_parts(
             by_postings=True,
             deleted=in_deleted,
         )
-        matches, orders = selectors.order_term_matches(parts)
-        joined = selectors.matches_read_by_id(matches, orders, window)
-        return replace(parts, matches=matches, joined=joined)
+        read = selectors.order_term_matches(parts, page=None if deleted else page)
+        joined = selectors.matches_read_by_id(read.count, read.orders, window)
+        return replace(parts, matches=read.count, joined=joined, page=read.page)
     customers = _related_match("customer_id", customer_text)
     return SearchParts(spellings=spellings, customers=customers, others=others)
 

@@ -350,32 +350,72 @@ def term_order_ids_sql(parts: "SearchParts", *, live: bool = False) -> tuple[str
     return sql, params
 
 
-def order_term_matches(parts: "SearchParts") -> tuple[int, float]:
-    """(the exact number of live orders one term matches, the planner's estimate of all orders),
-    in one round trip.
+@dataclass(frozen=True)
+class TermMatches:
+    """What `order_term_matches` read of one term: `count`, the exact number of live orders it
+    matches; `orders`, the planner's estimate of all orders; `page`, the ids of the page asked
+    for in the list's default order (newest first), when one was asked for."""
 
-    A term inside one word only (a first name, a last name) is counted without removing
-    duplicates: a word has one posting per order, so its orders are its postings, plus those
-    matched otherwise that have none (few: each looked up in the postings' primary key). The
-    union of several words' postings must drop the orders two words share (a hashed aggregate:
-    7.5 ms against 1.5 ms for the 20,928 orders of the most common first name at a million)."""
+    count: int
+    orders: float
+    page: list[int] | None = None
+
+
+# A term's words, and the live orders it matches otherwise (few: id, key prefix, places, coupon,
+# tracking number), each read once.
+_TERM_CTES = "WITH words AS MATERIALIZED ({words}), others AS MATERIALIZED ({others}), "
+# A term inside one word only (a first name, a last name) is counted without removing
+# duplicates: a word has one posting per order, so its orders are its postings, plus those
+# matched otherwise that have none (each looked up in the postings' primary key). Several words'
+# postings must drop the orders two words share: a hashed union (7.5 ms against 1.5 ms for the
+# 20,928 orders of the most common first name at a million), materialised once for the count
+# and the page.
+_TERM_MATCHES = (
+    "one AS (SELECT CASE WHEN count(*) = 1 THEN min(id) END AS id FROM words), "
+    "matched AS MATERIALIZED ("
+    "SELECT created_at, order_id FROM orders_search_posting WHERE word_id IN "
+    "(SELECT id FROM words) UNION SELECT created_at, id FROM others) "
+    "SELECT CASE WHEN (SELECT id FROM one) IS NOT NULL THEN "
+    "(SELECT count(*) FROM orders_search_posting WHERE word_id = (SELECT id FROM one)) + "
+    "(SELECT count(*) FROM others o WHERE NOT EXISTS (SELECT 1 FROM orders_search_posting p "
+    "WHERE p.word_id = (SELECT id FROM one) AND p.created_at = o.created_at "
+    "AND p.order_id = o.id)) "
+    "ELSE (SELECT count(*) FROM matched) END, "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass), "
+    # The page: one word's newest postings, read backwards from the primary key (window entries,
+    # however common the word), with the others; several words' from their union.
+    "CASE WHEN %s = 0 THEN NULL WHEN (SELECT id FROM one) IS NOT NULL THEN ARRAY("
+    "SELECT order_id FROM ((SELECT created_at, order_id FROM orders_search_posting "
+    "WHERE word_id = (SELECT id FROM one) ORDER BY created_at DESC, order_id DESC LIMIT %s) "
+    "UNION SELECT created_at, id FROM others) AS page "
+    "ORDER BY created_at DESC, order_id DESC OFFSET %s LIMIT %s) "
+    "ELSE ARRAY(SELECT order_id FROM matched ORDER BY created_at DESC, order_id DESC "
+    "OFFSET %s LIMIT %s) END"
+)
+
+
+def order_term_matches(parts: "SearchParts", *, page: tuple[int, int] | None = None) -> TermMatches:
+    """The exact number of live orders one term matches, the planner's estimate of all orders
+    and, when `page` (offset, limit) is given, the ids of that page of the matches in the list's
+    default order: one statement, one round trip.
+
+    The postings carry their order's sort key (migration 0019), so a page is read from them
+    without visiting an order that is not on it."""
     words, params = _words_sql(parts.spellings)
-    others, others_params = _live_order_ids_sql(parts.others)
-    sql = (
-        f"WITH words AS MATERIALIZED ({words}) "  # noqa: S608 (placeholders)
-        "SELECT CASE WHEN (SELECT count(*) FROM words) = 1 THEN "
-        "(SELECT count(*) FROM orders_search_posting WHERE word_id = (SELECT id FROM words)) + "
-        f"(SELECT count(*) FROM ({others}) AS other WHERE NOT EXISTS (SELECT 1 FROM "
-        "orders_search_posting p WHERE p.word_id = (SELECT id FROM words) "
-        "AND p.order_id = other.id)) "
-        "ELSE (SELECT count(*) FROM ((SELECT order_id FROM orders_search_posting WHERE word_id "
-        f"IN (SELECT id FROM words)) UNION ({others})) AS matches) END, "
-        "(SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass)"
+    others_sql, others_params = (
+        Order.objects.filter(parts.others)
+        .exclude(status=Status.DELETED)
+        .values("id", "created_at")
+        .order_by()
+        .query.sql_with_params()
     )
+    offset, limit = page or (0, 0)
+    window = offset + limit
+    sql = _TERM_CTES.format(words=words, others=others_sql) + _TERM_MATCHES
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *others_params, *others_params])
-        matches, orders = cursor.fetchone()
-    return matches, float(orders)
+        cursor.execute(sql, [*params, *others_params, limit, window, offset, limit, offset, limit])
+        count, orders, ids = cursor.fetchone()
+    return TermMatches(count=count, orders=float(orders), page=ids if page else None)
 
 
 # The window of a read of every match (the export): its matches are always read by id.

@@ -14,7 +14,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from bazaar.accounts.codes import Block, PermissionCode
-from bazaar.api.filters import checked_query_params
+from bazaar.api.filters import SearchFilter, checked_query_params
+from bazaar.api.text import search_terms
 from bazaar.db import routing
 from bazaar.media.serializers import FileURLs
 from bazaar.orders import export, selectors, services
@@ -136,6 +137,10 @@ class OrderResponseMixin:
         }
 
 
+# `ordering` values that are the list's default order (newest first; ties: the newest id).
+DEFAULT_ORDERINGS = frozenset({"-created_at", "-created_at,-id"})
+
+
 @extend_schema_view(
     create=extend_schema(
         request=OrderWriteSerializer,
@@ -157,9 +162,28 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def search_term_q(self, term: str):
         deleted = Status.DELETED in self.filterset.statuses()  # the filters ran first
-        parts = order_search_parts(term, window=self.page_window(), deleted=deleted)
+        parts = order_search_parts(
+            term, window=self.page_window(), deleted=deleted, page=self.search_page()
+        )
         self.search_parts.append(parts)  # for the list's count (selectors.order_list_count)
         return parts.q
+
+    def search_page(self) -> tuple[int, int] | None:
+        """(offset, limit) of the page, when the list only searches, for one term, in its
+        default order: the search postings then give the page's ids with the count, and the
+        orders are not filtered at all (selectors.order_term_matches). None otherwise."""
+        params = self.request.query_params
+        if (
+            self.paginator is None
+            or not set(params) <= selectors.SEARCH_ONLY_PARAMETERS
+            or params.get("ordering", "-created_at") not in DEFAULT_ORDERINGS
+            or len(search_terms(params.get("search", ""), SearchFilter.max_terms)) != 1
+        ):
+            return None
+        try:
+            return self.paginator.get_offset(self.request), self.paginator.get_limit(self.request)
+        except ValidationError:
+            return None  # refused by the paginator
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -188,9 +212,11 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
             statuses=self.filterset.statuses,
             search=self.search_parts,
         )
-        page = self.paginator.paginate_queryset(
-            queryset, request, self, read=selectors.order_rows, count=count
-        )
+        read = selectors.order_rows
+        if len(self.search_parts) == 1 and self.search_parts[0].page is not None:
+            ids = self.search_parts[0].page
+            read = lambda _page: selectors.order_rows_by_ids(ids)  # noqa: E731 (read already)
+        page = self.paginator.paginate_queryset(queryset, request, self, read=read, count=count)
         rows = selectors.order_rows_related(page)
         return self.get_paginated_response(orders_data(rows, request))
 

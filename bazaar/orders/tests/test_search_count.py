@@ -198,3 +198,61 @@ def test_an_order_matched_by_its_word_and_its_id_is_counted_once(admin_client, s
     other = Order.objects.create(notes=f"ref{term}x")  # a second word holding it
     assert api_count(admin_client, term) == listed([term]) == 2
     assert other.pk != order.pk
+
+
+# The paginator's page of the filtered orders.
+FILTERED_PAGE = 'SELECT "orders_order"."id" AS "pk" FROM "orders_order" WHERE'
+
+
+def api_page(client, query: dict) -> tuple[list[int], int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/orders/", query)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return [order["id"] for order in body["results"]], body["count"], [q["sql"] for q in queries]
+
+
+def test_a_search_page_comes_from_the_postings_in_the_lists_order(admin_client, shop):
+    # Ties on created_at break on the newest id; an order whose created_at is rewritten moves
+    # its postings (the update trigger); one matched by its id and not its words is merged in.
+    orders = list(Order.objects.exclude(status=Status.DELETED).order_by("id"))
+    same_moment = orders[1].created_at
+    Order.objects.filter(pk__in=[o.pk for o in orders[2:5]]).update(created_at=same_moment)
+    with connection.cursor() as cursor:  # behind the ORM's back: the trigger still follows
+        cursor.execute(
+            "UPDATE orders_order SET created_at = created_at - interval '3 days' WHERE id = %s",
+            [orders[-1].pk],
+        )
+    by_id = Order.objects.create()
+    Order.objects.filter(pk=by_id.pk).update(notes="فوری")
+    terms = [*sorted(words_of_shop())[:150], f"{orders[0].pk:03d}", "فوری"]
+    for term in terms:
+        expected = [
+            pk for (pk,) in matched([term]).order_by("-created_at", "-id").values_list("id")
+        ]
+        for offset, limit in ((0, 100), (0, 2), (1, 2), (3, 1), (len(expected), 5)):
+            for ordering in ({}, {"ordering": "-created_at"}):
+                query = {"search": term, "limit": limit, "offset": offset, **ordering}
+                ids, count, sql = api_page(admin_client, query)
+                assert (ids, count) == (expected[offset : offset + limit], len(expected)), query
+                if count and offset < count:
+                    # The page's ids came with the count: the orders were never filtered.
+                    assert not any(q.startswith(FILTERED_PAGE) for q in sql), query
+
+
+def test_a_search_in_another_order_or_with_several_terms_filters_the_orders(admin_client, shop):
+    for query in (
+        {"search": "زهرا", "ordering": "total"},
+        {"search": "زهرا", "ordering": "created_at"},
+        {"search": "زهرا فوری"},
+        {"search": "زهرا", "status": "new"},
+    ):
+        ids, count, sql = api_page(admin_client, query)
+        terms = query["search"].split()
+        ordering = query.get("ordering", "-created_at")
+        expected = matched(terms)
+        if "status" in query:
+            expected = expected.filter(status=query["status"])
+        expected = [pk for (pk,) in expected.order_by(ordering, "-id").values_list("id")]
+        assert (ids, count) == (expected, len(expected)), query
+        assert any(q.startswith(FILTERED_PAGE) for q in sql), query

@@ -1,0 +1,150 @@
+"""The search postings carry their order's sort key (PostgreSQL only; issue 18, the design and
+its measurements: docs/performance-analysis.md).
+
+A posting is now (word, order's created_at, order), its primary key in that order. The page of
+a search in the list's own order (newest first) is then the newest postings of the words that
+hold the term, read backwards from the primary key alone: a first name matching 21,000 orders at
+a million gives its page from 100 index entries instead of walking the orders' date index
+against a hashed set of their ids, and a mobile number's 430 words give theirs without visiting
+the 1,000 orders they hold. Counting is unchanged: the postings of the words.
+
+The table is rebuilt rather than altered (a new column on 5 million rows and a new primary key
+rewrite it anyway), under the same lock as its first build, and the triggers that keep it
+(0015) are replaced by ones that write the new column. An order's `created_at` is set once, but
+an update that changed it would move its postings too: the update trigger rewrites an order's
+postings when it changes."""
+
+import importlib
+
+from django.db import migrations
+
+# The first version's triggers, restored when this migration is reversed.
+first = importlib.import_module("bazaar.orders.migrations.0015_search_postings")
+
+TABLE = """
+CREATE TABLE orders_search_posting_sorted (
+    word_id integer NOT NULL,
+    created_at timestamptz NOT NULL,
+    order_id bigint NOT NULL,
+    CONSTRAINT orders_search_posting_sorted_pkey PRIMARY KEY (word_id, created_at, order_id)
+);
+INSERT INTO orders_search_posting_sorted (word_id, created_at, order_id)
+    SELECT p.word_id, o.created_at, p.order_id
+    FROM orders_search_posting p JOIN orders_order o ON o.id = p.order_id
+    ORDER BY 1, 2, 3;
+DROP TABLE orders_search_posting;
+ALTER TABLE orders_search_posting_sorted RENAME TO orders_search_posting;
+ALTER TABLE orders_search_posting
+    RENAME CONSTRAINT orders_search_posting_sorted_pkey TO orders_search_posting_pkey;
+CREATE INDEX orders_search_posting_order ON orders_search_posting (order_id);
+"""
+
+UNSORTED_TABLE = """
+CREATE TABLE orders_search_posting_unsorted (
+    word_id integer NOT NULL,
+    order_id bigint NOT NULL,
+    CONSTRAINT orders_search_posting_unsorted_pkey PRIMARY KEY (word_id, order_id)
+);
+INSERT INTO orders_search_posting_unsorted (word_id, order_id)
+    SELECT word_id, order_id FROM orders_search_posting;
+DROP TABLE orders_search_posting;
+ALTER TABLE orders_search_posting_unsorted RENAME TO orders_search_posting;
+ALTER TABLE orders_search_posting
+    RENAME CONSTRAINT orders_search_posting_unsorted_pkey TO orders_search_posting_pkey;
+CREATE INDEX orders_search_posting_order ON orders_search_posting (order_id);
+"""
+
+# As 0015's, with the order's created_at carried into its postings.
+SEARCHED_TEXT = """
+    SELECT o.id, o.created_at, o.search_text || CASE
+        WHEN u.id IS NULL OR u.is_staff OR u.is_superuser THEN '' ELSE ' ' || u.search_text
+    END AS search_text
+    FROM ({orders}) o LEFT JOIN accounts_user u ON u.id = o.customer_id
+    WHERE o.status <> 'deleted'
+"""
+ADD_POSTINGS = """
+    INSERT INTO orders_search_word (word)
+    SELECT DISTINCT t.term
+    FROM ({texts}) r, regexp_split_to_table(r.search_text, ' ') AS t(term)
+    WHERE t.term <> ''
+    ORDER BY t.term  -- one order for every writer: two writes adding the same words never deadlock
+    ON CONFLICT ((md5(word)::uuid)) DO NOTHING;
+    INSERT INTO orders_search_posting (word_id, created_at, order_id)
+    SELECT DISTINCT w.id, r.created_at, r.id
+    FROM ({texts}) r, regexp_split_to_table(r.search_text, ' ') AS t(term)
+    JOIN orders_search_word w ON md5(w.word)::uuid = md5(t.term)::uuid AND w.word = t.term
+    WHERE t.term <> ''
+    ON CONFLICT DO NOTHING;
+"""
+
+
+def add_postings(orders: str) -> str:
+    return ADD_POSTINGS.format(texts=SEARCHED_TEXT.format(orders=orders))
+
+
+ORDER_COLUMNS = "id, created_at, search_text, customer_id, status"
+ORDERS_CHANGED = f"""
+    SELECT n.{ORDER_COLUMNS.replace(", ", ", n.")} FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE n.search_text IS DISTINCT FROM o.search_text
+       OR n.customer_id IS DISTINCT FROM o.customer_id
+       OR n.created_at IS DISTINCT FROM o.created_at
+       OR (n.status = 'deleted') <> (o.status = 'deleted')
+"""  # noqa: S608 (constants)
+ORDERS_OF_USERS_CHANGED = (
+    f"SELECT {ORDER_COLUMNS} FROM orders_order WHERE customer_id IN ({first.USERS_CHANGED})"  # noqa: S608
+)
+
+FUNCTIONS = {
+    "orders_search_postings_insert": add_postings(f"SELECT {ORDER_COLUMNS} FROM new_rows"),  # noqa: S608
+    "orders_search_postings_update": f"""
+        DELETE FROM orders_search_posting p USING ({ORDERS_CHANGED}) c WHERE p.order_id = c.id;
+        {add_postings(ORDERS_CHANGED)}
+    """,  # noqa: S608 (constants)
+    "orders_search_postings_customer": f"""
+        DELETE FROM orders_search_posting p USING ({ORDERS_OF_USERS_CHANGED}) c
+        WHERE p.order_id = c.id;
+        {add_postings(ORDERS_OF_USERS_CHANGED)}
+    """,  # noqa: S608 (constants)
+}
+assert set(FUNCTIONS) <= set(first.FUNCTIONS)
+
+
+def _replace_functions(schema_editor, functions: dict[str, str]) -> None:
+    for name in FUNCTIONS:
+        schema_editor.execute(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {functions[name]} RETURN NULL; END $$"
+        )
+
+
+def _lock(schema_editor) -> None:
+    # Nothing searched may change while the table is rebuilt and its triggers replaced.
+    schema_editor.execute("LOCK TABLE orders_order, accounts_user IN SHARE ROW EXCLUSIVE MODE")
+
+
+def sort_postings(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    _lock(schema_editor)
+    schema_editor.execute(TABLE)
+    _replace_functions(schema_editor, FUNCTIONS)
+    schema_editor.execute("ANALYZE orders_search_posting")
+
+
+def unsort_postings(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    _lock(schema_editor)
+    schema_editor.execute(UNSORTED_TABLE)
+    _replace_functions(schema_editor, first.FUNCTIONS)
+    schema_editor.execute("ANALYZE orders_search_posting")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("orders", "0018_created_index_with_status"),
+    ]
+
+    operations = [
+        migrations.RunPython(sort_postings, unsort_postings),
+    ]
