@@ -249,6 +249,9 @@ COMPACT_TALLIES_ONE_IN = env_int("COMPACT_TALLIES_ONE_IN", 500)
 # longer; one feed write in FEED_PURGE_ONE_IN enqueues the purge (bazaar.feed.tasks).
 FEED_CURSOR_MAX_AGE_DAYS = env_int("FEED_CURSOR_MAX_AGE_DAYS", 7)
 FEED_PURGE_ONE_IN = env_int("FEED_PURGE_ONE_IN", 1000)
+# Idempotency keys (SPEC §13) are kept a day; one stored answer in IDEMPOTENCY_PURGE_ONE_IN
+# enqueues the purge of the expired ones (bazaar.idempotency.tasks).
+IDEMPOTENCY_PURGE_ONE_IN = env_int("IDEMPOTENCY_PURGE_ONE_IN", 1000)
 # The CSV export (SPEC §15) reads the orders in batches of this many.
 EXPORT_BATCH_SIZE = env_int("EXPORT_BATCH_SIZE", 500)
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}

@@ -181,11 +181,27 @@ def automatic_moves(order: Order, log: EventLog, *, shipments: bool, refunds: bo
     return ["status"] if moved else []
 
 
-def refresh_after_item_change(order: Order, log: EventLog) -> list[str]:
+def fulfilment_status_after_adding(status: str) -> str:
+    """The order's `fulfilment_status` once a new item (nothing of it shipped) is added to an
+    order that had `status`: what `fulfilment_status_for` gives over its items then, without
+    reading them. Something shipped and the new item not: partially shipped; nothing shipped:
+    still unfulfilled."""
+    if status == FulfilmentStatus.UNFULFILLED:
+        return FulfilmentStatus.UNFULFILLED
+    return FulfilmentStatus.PARTIALLY_SHIPPED
+
+
+def refresh_after_item_change(order: Order, log: EventLog, *, added: bool = False) -> list[str]:
     """After an item write: the fulfilment status follows the quantities (an item added to a
     shipped order makes it partially shipped), and removing the last unshipped item may complete
-    the shipping."""
-    fields = sync_fulfilment(order)
+    the shipping. `added`: the write added a new item and changed no other, so the status
+    follows from the stored one (`fulfilment_status_after_adding`) and no row is read."""
+    if added:
+        status = fulfilment_status_after_adding(order.fulfilment_status)
+        fields = [] if status == order.fulfilment_status else ["fulfilment_status"]
+        order.fulfilment_status = status
+    else:
+        fields = sync_fulfilment(order)
     fields += automatic_moves(order, log, shipments=True, refunds=False)
     return fields
 

@@ -5,18 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.http import HttpResponseBase
 from django.utils import timezone
 
 from bazaar.idempotency.errors import KeyInFlight, KeyReused, Replay
 from bazaar.idempotency.keys import lock_id
 from bazaar.idempotency.models import StoredResponse
+from bazaar.idempotency.tasks import after_key_stored
 
 KEEP_FOR = timedelta(hours=24)
-# Each stored response deletes at most this many expired ones: the table stays about one day of
-# keys without a cron job, and no single write pays for a backlog (`purge_idempotency_keys` does).
-PURGE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ def key_claim(*, user_id: int, key: str, method: str, path: str, body_hash: str)
 
 def response_store(*, claim: Claim, response: HttpResponseBase) -> StoredResponse:
     """Store a claimed request's (rendered) response, in the transaction of its write."""
-    _purge_some()
+    after_key_stored()
     return StoredResponse.objects.create(
         user_id=claim.user_id,
         key=claim.key,
@@ -84,27 +81,19 @@ def response_store(*, claim: Claim, response: HttpResponseBase) -> StoredRespons
     )
 
 
-def _purge_some() -> None:
-    """Delete up to PURGE_BATCH expired answers. On PostgreSQL the rows another transaction is
-    deleting are skipped (SKIP LOCKED), so concurrent writes never wait on each other here."""
-    expired = StoredResponse.objects.filter(created_at__lt=expired_before()).order_by()
-    if connection.features.has_select_for_update_skip_locked:
-        expired = expired.select_for_update(skip_locked=True)
-    StoredResponse.objects.filter(pk__in=Subquery(expired.values("pk")[:PURGE_BATCH])).delete()
-
-
 def keys_purge(*, batch_size: int = 1000) -> int:
     """Delete every expired answer, `batch_size` rows per transaction (short locks, bounded
-    WAL per step); returns how many were deleted. For `manage.py purge_idempotency_keys`."""
+    WAL per step); returns how many were deleted. For `manage.py purge_idempotency_keys` and
+    the task the stored answers enqueue now and then (`tasks.purge_expired_keys`)."""
     cutoff = expired_before()
     deleted = 0
     while True:
         with transaction.atomic():
-            ids = list(
-                StoredResponse.objects.filter(created_at__lt=cutoff)
-                .order_by()
-                .values_list("pk", flat=True)[:batch_size]
-            )
+            expired = StoredResponse.objects.filter(created_at__lt=cutoff).order_by()
+            if connection.features.has_select_for_update_skip_locked:
+                # Two purges at once (two workers) skip each other's rows instead of waiting.
+                expired = expired.select_for_update(skip_locked=True)
+            ids = list(expired.values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return deleted
             deleted += StoredResponse.objects.filter(pk__in=ids).delete()[0]

@@ -163,7 +163,10 @@ def choose_options(
 
 
 def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptionValue]:
-    """`choose_options` over the product's option groups (one query for groups and values)."""
+    """`choose_options` over the product's option groups (one query for groups and values; none
+    for a product read by `catalog.selectors.products_for_items` that has no groups)."""
+    if getattr(product, "has_option_groups", True) is False:
+        return choose_options(product.pk, [], value_ids)
     groups = list(product.options.prefetch_related("values"))
     return choose_options(product.pk, groups, value_ids)
 

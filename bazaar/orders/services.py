@@ -32,7 +32,6 @@ from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
 from bazaar.fulfilment import rules as fulfilment_rules
 from bazaar.jobs.tasks import after_status_write
-from bazaar.media.models import Image
 from bazaar.media.serializers import image_snapshot
 from bazaar.orders import events, rules
 from bazaar.orders.events import EventLog, PendingEvent
@@ -418,7 +417,7 @@ def product_image_snapshot(product: Product) -> dict[str, Any] | None:
     file's path where the API shows its URL (`media.serializers.image_snapshot`)."""
     if product.image_id is None:
         return None
-    return image_snapshot(Image.objects.get(pk=product.image_id))
+    return image_snapshot(product.image)  # read with the product where it was selected with it
 
 
 def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
@@ -467,7 +466,7 @@ def item_add(
             item_id=item.pk,
         )
     )
-    _commit_item_change(order, log)
+    _commit_item_change(order, log, added=item)
     return item
 
 
@@ -519,13 +518,26 @@ def item_delete(
     _commit_item_change(order, log)
 
 
-def _commit_item_change(order: Order, log: EventLog) -> None:
-    """The order's totals after an item write, checked, and saved with the new version in one
-    UPDATE (the coupon's discount and the tax follow the goods: Order.save)."""
-    fields = _set_totals(order, payments=False)
+def _add_to_totals(order: Order, item: OrderItem) -> list[str]:
+    """The order's item totals with a new item counted in, unsaved: exact, since the stored
+    totals are the rows' sums under the order's lock (as `_set_totals` would read them)."""
+    quantity = item.quantity
+    order.item_count += 1
+    order.item_quantity += quantity
+    order.items_subtotal += item.unit_price * quantity
+    order.items_discount += item.unit_discount * quantity
+    order.refresh_money()
+    return list(ITEM_TOTAL_FIELDS)
+
+
+def _commit_item_change(order: Order, log: EventLog, *, added: OrderItem | None = None) -> None:
+    """The order's totals after an item write (`added`: the new item, counted in rather than
+    summed again), checked, and saved with the new version in one UPDATE (the coupon's
+    discount and the tax follow the goods: Order.save)."""
+    fields = _set_totals(order, payments=False) if added is None else _add_to_totals(order, added)
     _check_order_amount(order)
     status_before = order.status
-    fields += fulfilment_rules.refresh_after_item_change(order, log)  # SPEC §14
+    fields += fulfilment_rules.refresh_after_item_change(order, log, added=added is not None)
     log.commit(save_fields=fields)
     if order.status != status_before:
         after_status_write()

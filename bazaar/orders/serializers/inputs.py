@@ -24,7 +24,7 @@ from bazaar.api.limits import (
 )
 from bazaar.api.relations import RelatedIdField
 from bazaar.api.serializers import PositionalErrorsListSerializer, Serializer
-from bazaar.catalog.models import Product
+from bazaar.catalog.selectors import products_for_items
 from bazaar.coupons.serializers import CouponCodeField
 from bazaar.customers.models import Customer
 from bazaar.geo.models import City, Country, State
@@ -217,7 +217,7 @@ class OrderItemWriteSerializer(Serializer):
 
     read_only_keys = frozenset(ITEM_RESPONSE_KEYS) - {"product", "options"}
 
-    product = RelatedIdField(queryset=Product.objects.all())
+    product = RelatedIdField(queryset=products_for_items())
     unit_price = MoneyField(required=False)
     unit_discount = MoneyField(required=False)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
@@ -266,7 +266,7 @@ class InlineItemSerializer(OrderItemWriteSerializer):
     class Meta:
         list_serializer_class = PositionalErrorsListSerializer
 
-    product = RelatedIdField(queryset=Product.objects.all(), required=False)
+    product = RelatedIdField(queryset=products_for_items(), required=False)
     product_code = serializers.CharField(required=False, max_length=64)
 
     def validate(self, attrs):
@@ -280,7 +280,7 @@ class InlineItemSerializer(OrderItemWriteSerializer):
                 }
             )
         if code is not None:
-            product = Product.objects.filter(code=code).first()
+            product = products_for_items().filter(code=code).first()
             if product is None:
                 raise serializers.ValidationError(
                     {"product_code": [f"No product with code {code!r}."]}

@@ -501,12 +501,14 @@ RETRIEVE_QUERIES = 6  # the token, the order, its items, payments, shipments and
 # A payment add: the token, the order (404 check); in a savepoint, the locked order, the insert,
 # the paid sum, the order's update, its event, its change-feed row (bazaar.feed), the active
 # webhook subscriptions (none here: bazaar.webhooks' outbox); then the response
-# (RETRIEVE_QUERIES - 1: the token is read once). An item add also reads the product and its
-# option groups (a product without an image).
-# SPEC §14: a payment write answers with shipments and refunds too (two queries); an item write
-# also rereads the shipped quantities and the items for the fulfilment status (two more).
+# (RETRIEVE_QUERIES - 1: the token is read once).
+# SPEC §14: a payment write answers with shipments and refunds too (two queries).
 PAYMENT_ADD_QUERIES = 16
-ITEM_ADD_QUERIES = 20
+# An item add reads its product with the image and whether it has option groups (one query),
+# and sums nothing: the new item is counted into the stored totals and the fulfilment status
+# (services._add_to_totals, fulfilment.rules.fulfilment_status_after_adding); instead of the
+# paid sum it inserts the item.
+ITEM_ADD_QUERIES = 16
 
 
 def test_lists_retrieves_and_writes_of_coupon_orders_cost_pinned_flat_queries(
