@@ -41,9 +41,7 @@ def stored_and_recomputed(order_id: int) -> tuple[dict, dict]:
     # Delivered everything: the order is completed and takes no item (the rule test covers it).
     ids=["none", "pending", "partly", "shipped", "one-cancelled"],
 )
-def test_an_added_item_keeps_the_stored_figures_exact(
-    admin_client, make_order, shipments, before
-):
+def test_an_added_item_keeps_the_stored_figures_exact(admin_client, make_order, shipments, before):
     order = make_order(quantities=(3, 2), paid=0)
     oid, (first, _second) = order["id"], order["items"]
     for shipment in shipments:
