@@ -8,12 +8,12 @@ and exactly as many succeed as fit.
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
+from bazaar.db.transactions import write_atomic
 from bazaar.fulfilment import rules
 from bazaar.fulfilment.models import Refund, RefundItem, Shipment, ShipmentItem, ShipmentStatus
 from bazaar.jobs.tasks import after_status_write
@@ -98,7 +98,7 @@ def _commit(order: Order, log: EventLog, fields: list[str], status_before: str) 
 # --- shipments -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@write_atomic
 def shipment_create(
     *,
     order_id: int,
@@ -174,7 +174,7 @@ def _check_shipment_move(current: str, new: str) -> None:
     )
 
 
-@transaction.atomic
+@write_atomic
 def shipment_update(
     *,
     order_id: int,
@@ -238,7 +238,7 @@ def shipment_update(
     return shipment
 
 
-@transaction.atomic
+@write_atomic
 def shipment_delete(
     *,
     order_id: int,
@@ -273,7 +273,7 @@ def shipment_delete(
 # --- refunds -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@write_atomic
 def refund_create(
     *,
     order_id: int,

@@ -6,7 +6,8 @@ A keyed unsafe request, once DRF has authenticated it, checked its permissions a
     BEGIN
       claim: advisory lock on (user, key) -> 409 | stored answer -> replay or 422
       SAVEPOINT
-        the handler, whose services' own atomic blocks nest inside
+        the handler, whose services' own atomic blocks nest inside (without savepoints of
+        their own: bazaar.db.transactions)
       ROLLBACK TO SAVEPOINT when the answer is 4xx/5xx (nothing half-written)
       store the answer (2xx, and 4xx other than 401/403/409/412/429)
     COMMIT                                       (the write and its answer, or neither)
@@ -23,6 +24,7 @@ from contextlib import ExitStack
 from django.db import Error, transaction
 from rest_framework.views import APIView
 
+from bazaar.db.transactions import request_savepoint_covers
 from bazaar.idempotency import keys, services
 from bazaar.idempotency.errors import InvalidKey, Replay
 
@@ -72,6 +74,8 @@ class IdempotentViewMixin:
             body_hash=body_hash,
         )
         self.idempotency_savepoint = transaction.savepoint()
+        # The handler's services need no savepoints of their own (bazaar.db.transactions).
+        self.idempotency_transaction.enter_context(request_savepoint_covers())
 
     def handle_exception(self, exc):
         if isinstance(exc, Replay):

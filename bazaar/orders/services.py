@@ -30,6 +30,7 @@ from bazaar.coupons.models import Coupon
 from bazaar.coupons.services import coupon_check_apply, coupon_check_uses
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
+from bazaar.db.transactions import write_atomic
 from bazaar.fulfilment import rules as fulfilment_rules
 from bazaar.jobs.tasks import after_status_write
 from bazaar.media.serializers import image_snapshot
@@ -112,7 +113,7 @@ def _check_order_amount(order: Order) -> None:
 # --- orders -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@write_atomic
 def order_create(
     *,
     data: dict[str, Any],
@@ -206,7 +207,7 @@ def _check_inline_payments(order: Order, payments: list[dict[str, Any]]) -> None
             raise ValidationError({"payments": errors}) from None
 
 
-@transaction.atomic
+@write_atomic
 def order_update(
     *,
     order_id: int,
@@ -361,7 +362,7 @@ def order_money_apply(
         order.refresh_money()
 
 
-@transaction.atomic
+@write_atomic
 def order_soft_delete(
     *,
     order_id: int,
@@ -379,7 +380,7 @@ def order_soft_delete(
     )
 
 
-@transaction.atomic
+@write_atomic
 def order_note_add(
     *, order_id: int, note: str, actor: User | None = None, request_id: str | None = None
 ) -> OrderEvent:
@@ -442,7 +443,7 @@ def _lock_for_items(order_id: int, if_match: str | None) -> Order:
     return order
 
 
-@transaction.atomic
+@write_atomic
 def item_add(
     *,
     order_id: int,
@@ -470,7 +471,7 @@ def item_add(
     return item
 
 
-@transaction.atomic
+@write_atomic
 def item_update(
     *,
     order_id: int,
@@ -497,7 +498,7 @@ def item_update(
     return item
 
 
-@transaction.atomic
+@write_atomic
 def item_delete(
     *,
     order_id: int,
@@ -530,6 +531,15 @@ def _add_to_totals(order: Order, item: OrderItem) -> list[str]:
     return list(ITEM_TOTAL_FIELDS)
 
 
+def _add_payment_to_totals(order: Order, payment: OrderPayment) -> list[str]:
+    """`amount_paid` with a new payment counted in (approved ones count), unsaved: exact under
+    the order's lock, as `_add_to_totals` is for an item."""
+    if payment.approved:
+        order.amount_paid += payment.amount
+    order.refresh_money()
+    return ["amount_paid"]
+
+
 def _commit_item_change(order: Order, log: EventLog, *, added: OrderItem | None = None) -> None:
     """The order's totals after an item write (`added`: the new item, counted in rather than
     summed again), checked, and saved with the new version in one UPDATE (the coupon's
@@ -559,7 +569,7 @@ def _check_approval(order: Order, payment: OrderPayment) -> None:
         rules.check_approval(payment.amount, paid_with_it=order.amount_paid, total=order.total)
 
 
-@transaction.atomic
+@write_atomic
 def payment_add(
     *,
     order_id: int,
@@ -571,7 +581,7 @@ def payment_add(
     order = _lock_for_payments(order_id, if_match)
     log = EventLog(order, actor=actor, request_id=request_id)
     payment = OrderPayment.objects.create(order=order, **data)
-    fields = _set_totals(order, items=False)
+    fields = _add_payment_to_totals(order, payment)
     if payment.approved:
         _check_approval(order, payment)
     log.add(
@@ -587,7 +597,7 @@ def payment_add(
     return payment
 
 
-@transaction.atomic
+@write_atomic
 def payment_update(
     *,
     order_id: int,
@@ -619,7 +629,7 @@ def payment_update(
     return payment
 
 
-@transaction.atomic
+@write_atomic
 def payment_delete(
     *,
     order_id: int,

@@ -1,6 +1,7 @@
-"""An item added to an order counts itself into the stored totals and the fulfilment status
-without reading the other items or the shipments (orders.services.item_add). Whatever the
-order's shipments, the stored figures must equal what recomputing them from the rows gives."""
+"""An item (a payment) added to an order counts itself into the stored totals and the
+fulfilment status without reading the other items, payments or shipments
+(orders.services.item_add, payment_add). Whatever the order's shipments and payments, the
+stored figures must equal what recomputing them from the rows gives."""
 
 import pytest
 
@@ -86,3 +87,14 @@ def test_the_added_status_agrees_with_the_rule_over_the_items():
         assert rules.fulfilment_status_for(items, shipped, delivered) == status
         with_new = rules.fulfilment_status_for([*items, (2, 1)], shipped, delivered)
         assert rules.fulfilment_status_after_adding(status) == with_new, status
+
+
+def test_an_added_payment_keeps_the_stored_figures_exact(admin_client, make_order):
+    order = make_order(quantities=(3, 2), paid=500)
+    oid = order["id"]
+    for payment in ({"amount": 700, "approved": True}, {"amount": 900, "approved": False}):
+        added = admin_client.post(f"/api/orders/{oid}/payments/", payment, format="json")
+        assert added.status_code == 201, added.content
+        stored, recomputed = stored_and_recomputed(oid)
+        assert stored == recomputed
+        assert added.json()["amount_paid"] == stored["amount_paid"] == 1200

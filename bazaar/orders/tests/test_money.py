@@ -499,15 +499,14 @@ def test_the_schema_has_the_new_fields_with_their_real_types(admin_client):
 LIST_QUERIES = 8
 RETRIEVE_QUERIES = 6  # the token, the order, its items, payments, shipments and refunds
 # A payment add: the token, the order (404 check); in a savepoint, the locked order, the insert,
-# the paid sum, the order's update, its event, its change-feed row (bazaar.feed), the active
-# webhook subscriptions (none here: bazaar.webhooks' outbox); then the response
-# (RETRIEVE_QUERIES - 1: the token is read once).
+# the order's update (the payment counted into amount_paid, not summed again), its event, its
+# change-feed row (bazaar.feed), the active webhook subscriptions (none here: bazaar.webhooks'
+# outbox); then the response (RETRIEVE_QUERIES - 1: the token is read once).
 # SPEC §14: a payment write answers with shipments and refunds too (two queries).
-PAYMENT_ADD_QUERIES = 16
-# An item add reads its product with the image and whether it has option groups (one query),
-# and sums nothing: the new item is counted into the stored totals and the fulfilment status
-# (services._add_to_totals, fulfilment.rules.fulfilment_status_after_adding); instead of the
-# paid sum it inserts the item.
+PAYMENT_ADD_QUERIES = 15
+# An item add also reads its product with the image and whether it has option groups (one
+# query), and sums nothing either: the new item is counted into the stored totals and the
+# fulfilment status (services._add_to_totals, fulfilment.rules.fulfilment_status_after_adding).
 ITEM_ADD_QUERIES = 16
 
 
