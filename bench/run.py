@@ -917,9 +917,10 @@ def key_costs(r: dict[str, Any]) -> list[str]:
         "",
         "What `Idempotency-Key` costs, measured alternately with the same write sent without a "
         "key. Statements count BEGIN and COMMIT: a keyed write adds the advisory lock, the "
-        "lookup, a savepoint around the handler, the purge of up to 100 expired "
-        "keys and the stored answer, and the write's own BEGIN/COMMIT become a savepoint pair "
-        "inside the request's transaction. A replay is the token, the lock and the lookup.",
+        "lookup, a savepoint around the handler and the stored answer; the write's own BEGIN "
+        "and COMMIT are the request's, and the savepoint around the handler stands in for the "
+        "service's own (bazaar.db.transactions). Expired keys are purged by a task that one "
+        "stored answer in 1,000 enqueues. A replay is the token, the lock and the lookup.",
         "",
         "| write | queries no key → key | replay queries | p50 ms no key → key "
         "| p95 ms no key → key |",
