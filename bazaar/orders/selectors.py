@@ -301,9 +301,10 @@ def _contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _live_order_ids_sql(condition: Q) -> tuple[str, tuple]:
-    """The ids of the live (not deleted) orders matching `condition`, as SQL and parameters."""
-    queryset = Order.objects.filter(condition).exclude(status=Status.DELETED).values("id")
+def _live_order_ids_sql(condition: Q, *also: str) -> tuple[str, tuple]:
+    """The ids (and the columns `also`) of the live (not deleted) orders matching `condition`,
+    as SQL and parameters."""
+    queryset = Order.objects.filter(condition).exclude(status=Status.DELETED).values("id", *also)
     return queryset.order_by().query.sql_with_params()
 
 
@@ -402,13 +403,7 @@ def order_term_matches(parts: "SearchParts", *, page: tuple[int, int] | None = N
     The postings carry their order's sort key (migration 0019), so a page is read from them
     without visiting an order that is not on it."""
     words, params = _words_sql(parts.spellings)
-    others_sql, others_params = (
-        Order.objects.filter(parts.others)
-        .exclude(status=Status.DELETED)
-        .values("id", "created_at")
-        .order_by()
-        .query.sql_with_params()
-    )
+    others_sql, others_params = _live_order_ids_sql(parts.others, "created_at")
     offset, limit = page or (0, 0)
     window = offset + limit
     sql = _TERM_CTES.format(words=words, others=others_sql) + _TERM_MATCHES

@@ -174,16 +174,22 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         orders are not filtered at all (selectors.order_term_matches). None otherwise."""
         params = self.request.query_params
         if (
-            self.paginator is None
-            or not set(params) <= selectors.SEARCH_ONLY_PARAMETERS
+            not set(params) <= selectors.SEARCH_ONLY_PARAMETERS
             or params.get("ordering", "-created_at") not in DEFAULT_ORDERINGS
             or len(search_terms(params.get("search", ""), SearchFilter.max_terms)) != 1
         ):
             return None
+        return self.page_bounds()
+
+    def page_bounds(self) -> tuple[int, int] | None:
+        """(offset, limit) of the page asked for; None for a list without pages (the export)
+        or bounds the paginator refuses (it answers the 400)."""
+        if self.paginator is None:
+            return None
         try:
             return self.paginator.get_offset(self.request), self.paginator.get_limit(self.request)
         except ValidationError:
-            return None  # refused by the paginator
+            return None
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -196,13 +202,10 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         """offset + limit of the page asked for (how a search reads its matches); a malformed
         value counts as the default here and is refused by the paginator. A list without pages
         (the export) reads every match."""
-        paginator = self.paginator
-        if paginator is None:
+        if self.paginator is None:
             return selectors.EVERY_MATCH
-        try:
-            return paginator.get_offset(self.request) + paginator.get_limit(self.request)
-        except ValidationError:
-            return paginator.default_limit
+        bounds = self.page_bounds()
+        return self.paginator.default_limit if bounds is None else sum(bounds)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -214,8 +217,11 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
         )
         read = selectors.order_rows
         if len(self.search_parts) == 1 and self.search_parts[0].page is not None:
-            ids = self.search_parts[0].page
-            read = lambda _page: selectors.order_rows_by_ids(ids)  # noqa: E731 (read already)
+            ids = self.search_parts[0].page  # read with the count: the page is not filtered
+
+            def read(_page):
+                return selectors.order_rows_by_ids(ids)
+
         page = self.paginator.paginate_queryset(queryset, request, self, read=read, count=count)
         rows = selectors.order_rows_related(page)
         return self.get_paginated_response(orders_data(rows, request))

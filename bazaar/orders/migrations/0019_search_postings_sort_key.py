@@ -22,38 +22,31 @@ from django.db import migrations
 # The first version's triggers, restored when this migration is reversed.
 first = importlib.import_module("bazaar.orders.migrations.0015_search_postings")
 
-TABLE = """
-CREATE TABLE orders_search_posting_sorted (
-    word_id integer NOT NULL,
-    created_at timestamptz NOT NULL,
-    order_id bigint NOT NULL,
-    CONSTRAINT orders_search_posting_sorted_pkey PRIMARY KEY (word_id, created_at, order_id)
+# The postings rebuilt as a new table of `columns` with primary key `key`, filled by `rows`,
+# then renamed into place with the order index the triggers' deletes use.
+REBUILD = """
+CREATE TABLE orders_search_posting_next (
+    {columns},
+    CONSTRAINT orders_search_posting_next_pkey PRIMARY KEY ({key})
 );
-INSERT INTO orders_search_posting_sorted (word_id, created_at, order_id)
-    SELECT p.word_id, o.created_at, p.order_id
-    FROM orders_search_posting p JOIN orders_order o ON o.id = p.order_id
-    ORDER BY 1, 2, 3;
+INSERT INTO orders_search_posting_next ({key}) {rows};
 DROP TABLE orders_search_posting;
-ALTER TABLE orders_search_posting_sorted RENAME TO orders_search_posting;
+ALTER TABLE orders_search_posting_next RENAME TO orders_search_posting;
 ALTER TABLE orders_search_posting
-    RENAME CONSTRAINT orders_search_posting_sorted_pkey TO orders_search_posting_pkey;
+    RENAME CONSTRAINT orders_search_posting_next_pkey TO orders_search_posting_pkey;
 CREATE INDEX orders_search_posting_order ON orders_search_posting (order_id);
 """
-
-UNSORTED_TABLE = """
-CREATE TABLE orders_search_posting_unsorted (
-    word_id integer NOT NULL,
-    order_id bigint NOT NULL,
-    CONSTRAINT orders_search_posting_unsorted_pkey PRIMARY KEY (word_id, order_id)
-);
-INSERT INTO orders_search_posting_unsorted (word_id, order_id)
-    SELECT word_id, order_id FROM orders_search_posting;
-DROP TABLE orders_search_posting;
-ALTER TABLE orders_search_posting_unsorted RENAME TO orders_search_posting;
-ALTER TABLE orders_search_posting
-    RENAME CONSTRAINT orders_search_posting_unsorted_pkey TO orders_search_posting_pkey;
-CREATE INDEX orders_search_posting_order ON orders_search_posting (order_id);
-"""
+SORTED_TABLE = REBUILD.format(
+    columns="word_id integer NOT NULL, created_at timestamptz NOT NULL, order_id bigint NOT NULL",
+    key="word_id, created_at, order_id",
+    rows="SELECT p.word_id, o.created_at, p.order_id FROM orders_search_posting p "
+    "JOIN orders_order o ON o.id = p.order_id ORDER BY 1, 2, 3",
+)
+UNSORTED_TABLE = REBUILD.format(
+    columns="word_id integer NOT NULL, order_id bigint NOT NULL",
+    key="word_id, order_id",
+    rows="SELECT word_id, order_id FROM orders_search_posting",
+)
 
 # As 0015's, with the order's created_at carried into its postings.
 SEARCHED_TEXT = """
@@ -141,7 +134,7 @@ def sort_postings(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     _lock(schema_editor)
-    schema_editor.execute(TABLE)
+    schema_editor.execute(SORTED_TABLE)
     schema_editor.execute(TERMS_FUNCTION)
     _replace_functions(schema_editor, FUNCTIONS)
     schema_editor.execute("ANALYZE orders_search_posting")
