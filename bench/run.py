@@ -8,7 +8,8 @@ request (Django's test client in a subprocess, same database). Read scenarios ar
 against "the floor": the same JSON built from hand-written SQL with psycopg + orjson, no
 framework (bench/floor.py). Writes a Markdown report and a PNG plot; see bench/README.md.
 
-Environment: BENCH_SIZES (10000,100000,1000000), BENCH_WORKERS (2), BENCH_DURATION (10 s),
+Environment: BENCH_SIZES (10000,100000,1000000), BENCH_WORKERS (2), BENCH_THREADS (1: sync
+workers; N > 1: gunicorn's gthread worker with N threads each), BENCH_DURATION (10 s),
 BENCH_REQUESTS (200), BENCH_OUT (docs/performance.md), BENCH_KEEP_DB (0), BENCH_CLIENTS (8),
 BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379/15),
 BENCH_PROFILE (pyinstrument profile of the list under bench/results/; default on when
@@ -101,6 +102,7 @@ def log(message: str) -> None:
 class Config:
     sizes: list[int]
     workers: int
+    threads: int
     duration: float
     requests: int
     out: Path
@@ -119,6 +121,7 @@ class Config:
         return cls(
             sizes=[int(s) for s in env("BENCH_SIZES", "10000,100000,1000000").split(",") if s],
             workers=int(env("BENCH_WORKERS", "2")),
+            threads=int(env("BENCH_THREADS", "1")),
             duration=float(env("BENCH_DURATION", "10")),
             requests=int(env("BENCH_REQUESTS", "200")),
             out=out if out.is_absolute() else ROOT / out,
@@ -436,6 +439,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def server_kind(cfg: Config) -> str:
+    if cfg.threads > 1:
+        return f"{cfg.workers} gthread workers × {cfg.threads} threads"
+    return f"{cfg.workers} sync workers"
 
 
 class Server:
@@ -790,13 +799,13 @@ def bench_size(cfg: Config, size: int, use_wrk: bool) -> dict[str, Any]:
     }
     reqs = build_requests(params)
 
-    server = Server(cfg, env, size)
+    server = Server(cfg, env, size, threads=cfg.threads)
     figures = {name: Figures() for name in READS + WRITES + ["mix", "writes", *UNKEYED]}
     result["figures"] = figures
     floor = None
     try:
         server.wait_ready()
-        log(f"server up on :{server.port} ({cfg.workers} workers); counting queries")
+        log(f"server up on :{server.port} ({server_kind(cfg)}); counting queries")
         profile = str(RESULTS / f"profile-list-{size}.txt") if cfg.profile else None
         counted = query_counts(env, token, reqs, profile)
         result["replay_queries"] = counted.get("replays", {})
@@ -1027,7 +1036,7 @@ def write_report(cfg: Config, results: list[dict[str, Any]], facts: dict[str, st
         "the demo data: [`seed-performance.md`](seed-performance.md).",
         "",
         f"Settings: sizes {', '.join(f'{s:,}' for s in cfg.sizes)}; gunicorn "
-        f"{cfg.workers} sync workers, `DEBUG=false`, throttle counters in Redis; "
+        f"{server_kind(cfg)}, `DEBUG=false`, throttle counters in Redis; "
         f"{cfg.requests} latency samples per scenario at 1 client after "
         f"{max(5, cfg.requests // 10)} warm-up requests; throughput: {cfg.clients} concurrent "
         f"clients for {cfg.duration:g} s ({'wrk' if shutil.which('wrk') else 'Python threads'}).",

@@ -50,7 +50,7 @@ class ShipmentViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return Shipment.objects.none()
-        return Shipment.objects.filter(order_id=self.get_order().pk).order_by("id")
+        return Shipment.objects.filter(order_id=self.order_id()).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.shipment_rows(queryset)
@@ -61,13 +61,13 @@ class ShipmentViewSet(OrderChildViewSet):
         return [shipment_data(row, shapes) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order = self.get_order()
+        order_id = self.order_id()
         serializer = ShipmentWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         services.shipment_create(
-            order_id=order.pk, data=_write_data(serializer), **self.write_context()
+            order_id=order_id, data=_write_data(serializer), **self.write_context()
         )
-        return self.order_response(order.pk, status.HTTP_201_CREATED)
+        return self.order_response(order_id, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         shipment: Shipment = self.get_object()
@@ -120,7 +120,7 @@ class RefundViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return Refund.objects.none()
-        return Refund.objects.filter(order_id=self.get_order().pk).order_by("id")
+        return Refund.objects.filter(order_id=self.order_id()).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.refund_rows(queryset)
@@ -129,10 +129,10 @@ class RefundViewSet(OrderChildViewSet):
         return [refund_data(row) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order = self.get_order()
+        order_id = self.order_id()
         serializer = RefundWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         services.refund_create(
-            order_id=order.pk, data=_write_data(serializer), **self.write_context()
+            order_id=order_id, data=_write_data(serializer), **self.write_context()
         )
-        return self.order_response(order.pk, status.HTTP_201_CREATED)
+        return self.order_response(order_id, status.HTTP_201_CREATED)

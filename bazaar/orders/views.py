@@ -19,6 +19,7 @@ from bazaar.api.text import search_terms
 from bazaar.db import routing
 from bazaar.media.serializers import FileURLs
 from bazaar.orders import export, selectors, services
+from bazaar.orders.documents import OrderBody, order_body
 from bazaar.orders.event_shapes import (
     OrderEventSerializer,
     OrderNoteSerializer,
@@ -114,18 +115,16 @@ class OrderResponseMixin:
     """Write endpoints answer with the whole order, read through the one read path, with its
     ETag; they pass the acting user, the request id and `If-Match` to the services."""
 
-    def order_shape(self, order_id: int) -> dict:
-        shaped = orders_data(selectors.order_get_rows(order_id=order_id), self.request)
-        if not shaped:
+    def order_body(self, order_id: int) -> OrderBody:
+        body = order_body(order_id, self.request)
+        if body is None:
             raise Http404
-        return shaped[0]
+        return body
 
     def order_response(self, order_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-        shaped = self.order_shape(order_id)
+        body = self.order_body(order_id)
         return Response(
-            shaped,
-            status=status_code,
-            headers={"ETag": order_etag(shaped["id"], shaped["version"])},
+            body.data, status=status_code, headers={"ETag": order_etag(body.id, body.version)}
         )
 
     def write_context(self) -> dict:
@@ -228,12 +227,12 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         # Not through the list's filters: a deleted order is still shown by id.
-        shaped = self.order_shape(_pk_or_404(self.kwargs["pk"]))
-        etag = order_etag(shaped["id"], shaped["version"])
+        body = self.order_body(_pk_or_404(self.kwargs["pk"]))
+        etag = order_etag(body.id, body.version)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None and etag_matches(if_none_match, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(shaped, headers={"ETag": etag})
+        return Response(body.data, headers={"ETag": etag})
 
     def extra_permission_codes(self, request) -> "list[int]":  # `list` is the action here
         """Inline items and payments need their own create codes as well as 2201 (SPEC §11)."""
@@ -376,10 +375,19 @@ class OrderChildViewSet(
     # so it takes no parameter but limit and offset (bazaar.api.filters.checked_query_params).
     filter_backends: tuple = ()
 
-    def get_order(self) -> Order:
-        if not hasattr(self, "_order"):
-            self._order = _get_or_404(Order.objects.all(), self.kwargs["order_pk"])
-        return self._order
+    def order_id(self) -> int:
+        """The order of the URL, checked to exist (a 404 otherwise), once per request: the
+        writes lock and read it themselves, so nothing of it is loaded here."""
+        if not hasattr(self, "_order_id"):
+            order_id = _pk_or_404(self.kwargs["order_pk"])
+            try:
+                found = Order.objects.filter(pk=order_id).exists()
+            except OverflowError:
+                found = False
+            if not found:
+                raise Http404
+            self._order_id = order_id
+        return self._order_id
 
     def get_object(self):
         return _get_or_404(self.get_queryset(), self.kwargs["pk"])
@@ -417,7 +425,7 @@ class OrderItemViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderItem.objects.none()
-        return OrderItem.objects.filter(order_id=self.get_order().pk).order_by("id")
+        return OrderItem.objects.filter(order_id=self.order_id()).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.item_rows(queryset)
@@ -427,13 +435,13 @@ class OrderItemViewSet(OrderChildViewSet):
         return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order = self.get_order()
+        order_id = self.order_id()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         services.item_add(
-            order_id=order.pk, data=dict(serializer.validated_data), **self.write_context()
+            order_id=order_id, data=dict(serializer.validated_data), **self.write_context()
         )
-        return self.order_response(order.pk, status.HTTP_201_CREATED)
+        return self.order_response(order_id, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         item: OrderItem = self.get_object()
@@ -474,7 +482,7 @@ class OrderPaymentViewSet(OrderChildViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderPayment.objects.none()
-        return OrderPayment.objects.filter(order_id=self.get_order().pk).order_by("id")
+        return OrderPayment.objects.filter(order_id=self.order_id()).order_by("id")
 
     def read_rows(self, queryset):
         return selectors.payment_rows(queryset)
@@ -485,13 +493,13 @@ class OrderPaymentViewSet(OrderChildViewSet):
         return [payment_data(row, shapes) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order = self.get_order()
+        order_id = self.order_id()
         serializer = OrderPaymentWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         services.payment_add(
-            order_id=order.pk, data=dict(serializer.validated_data), **self.write_context()
+            order_id=order_id, data=dict(serializer.validated_data), **self.write_context()
         )
-        return self.order_response(order.pk, status.HTTP_201_CREATED)
+        return self.order_response(order_id, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         payment: OrderPayment = self.get_object()
@@ -558,7 +566,7 @@ class OrderEventViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no order in the URL
             return OrderEvent.objects.none()
-        events = OrderEvent.objects.filter(order_id=self.get_order().pk)
+        events = OrderEvent.objects.filter(order_id=self.order_id())
         if self.action == "list":
             wanted = checked_query_params(self.request, self).get("type")
             if wanted is not None:
@@ -576,11 +584,11 @@ class OrderEventViewSet(
         return [event_data(row) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order = self.get_order()
+        order_id = self.order_id()
         serializer = OrderNoteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         event = services.order_note_add(
-            order_id=order.pk,
+            order_id=order_id,
             note=serializer.validated_data["note"],
             actor=request.user,
             request_id=getattr(request, "request_id", None),
