@@ -1,25 +1,24 @@
 # ruff: noqa: S608 -- every statement here is fixed text written by this module; values are
 # parameters.
 """Order documents built by PostgreSQL: the order shape of SPEC §5 (and §11-§14), every key of
-`serializers.shapes.order_data`, written as JSON text by the database in one statement, so the
-read path hands bytes through instead of building some 1,700 dicts per page of 100 orders and
-dumping them again (issue 19: that shaping was most of what a page cost above its floor).
+`serializers.shapes.order_data`, written as JSON text by the database in one statement, which
+the renderer passes through (`orjson.Fragment`). `order_body` serves one order this way (the
+retrieve and every write's answer: one statement instead of five to seven reads); a page of
+orders is still shaped in Python, which was faster for 100 (see `order_body`).
 
-One statement for any number of orders: the orders by id, in the order asked; their items,
+The statement takes any number of ids and keeps their order: the orders by id; their items,
 payments, shipments and refunds as correlated aggregates over their indexed foreign keys; the
-methods, images and places of the whole response shaped once each, in CTEs (a page names the
-same few methods a few hundred times). The statement text is fixed, so it is prepared once per
-connection (`bazaar.db.prepared`).
+methods, images and places of the whole response shaped once each, in CTEs. Its text is fixed,
+so it is prepared once per connection (`bazaar.db.prepared`).
 
 What Python computes in `shapes` is written here in SQL from the same sources: the next
 statuses from `status.TRANSITIONS`, "not payable" from `status.NOT_PAYABLE`, image URLs as
 `FileURLs` builds them (the storage's absolute base + `filepath_to_uri(path)`), the human-
 readable size as `media.services.human_readable_size` rounds it (half to even, on the exact
-value). `tests/test_documents.py` checks, on PostgreSQL, that both give the same JSON for
-orders holding every kind of nested row; the SQLite build keeps the Python shapes.
-
-Key order is the shapes' own; JSON columns (`extra`, `tags`, `options`, `product_data`) are
-PostgreSQL's own text of the stored `jsonb`, the same values as the Python shapes give.
+value). `tests/test_documents.py` checks, on PostgreSQL, that both give the same JSON, key order
+included, for orders holding every kind of nested row, and that the two rules agree on any
+input. JSON columns (`extra`, `tags`, `options`, `product_data`) are PostgreSQL's own text of
+the stored `jsonb`: the same values as the Python shapes give.
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,8 @@
-"""Reads of orders. One read path: the list, the detail and every write endpoint answer with
-orders loaded by `order_rows()` + `order_rows_related()` and shaped by
-`serializers.orders_data()`, so they cost the same fixed number of queries however many orders,
-items, payments and images a response holds.
+"""Reads of orders. One read path: the list answers with orders loaded by `order_rows()` +
+`order_rows_related()` and shaped by `serializers.orders_data()`, so it costs the same fixed
+number of queries however many orders, items, payments and images a page holds. One order (the
+detail, every write's answer) is the same shape, written by PostgreSQL in one statement
+(`documents.order_body`; these rows and shapes elsewhere).
 
 Rows are plain dicts read by SQL built once per process (`bazaar.api.rows.RowQuery`), not model
 instances or `QuerySet.values()`: a page of 100 orders holds some 1,700 rows and nested objects,
