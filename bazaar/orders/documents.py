@@ -113,12 +113,18 @@ def _object(columns: str, source: str = "") -> str:
     return f"(SELECT row_to_json(doc) FROM (SELECT {columns} {source}) doc)"
 
 
-def _lines(table: str, parent: str, parent_id: str) -> str:
-    """A shipment's or refund's lines, `[{item, quantity}]`, in the order they were written."""
+def _rows(columns: str, source: str, alias: str, where: str) -> str:
+    """A JSON array of one object of `columns` per row of `source` that `where` picks, in the
+    order of `alias`.id (the order they were written)."""
     return _json_list(
-        f"SELECT {_object('l.item_id AS item, l.quantity AS quantity')} AS doc, l.id "
-        f"FROM {table} l WHERE l.{parent} = {parent_id}",
-        "id",
+        f"SELECT {_object(columns)} AS doc, {alias}.id FROM {source} WHERE {where}", "id"
+    )
+
+
+def _lines(table: str, parent: str, parent_id: str) -> str:
+    """A shipment's or refund's lines, `[{item, quantity}]`."""
+    return _rows(
+        "l.item_id AS item, l.quantity AS quantity", f"{table} l", "l", f"l.{parent} = {parent_id}"
     )
 
 
@@ -147,62 +153,47 @@ def documents_sql() -> str:
     def place(table: str, column: str) -> str:
         return f"(SELECT doc FROM {table}_json WHERE id = {column})"
 
-    items = _json_list(
-        f"""SELECT {
-            _object(f'''i.id AS id, i.product_id AS product, p.title AS product_title,
-                p.title AS product_name,
-                (CASE WHEN coalesce(i.product_data->'image'->>'f', '') = '' THEN i.product_data
-                 ELSE jsonb_set(i.product_data, '{{image,f}}',
-                      to_jsonb({_file_url("%(images)s", "(i.product_data->'image'->>'f')")}))
-                 END) AS product_data,
-                i.unit_price AS unit_price, i.unit_discount AS unit_discount,
-                i.quantity AS quantity, i.notes AS notes, i.unit_price * i.quantity AS subtotal,
-                i.unit_discount * i.quantity AS discount,
-                (i.unit_price - i.unit_discount) * i.quantity AS total,
-                {_ts("i.created_at")} AS created_at, {_ts("i.updated_at")} AS updated_at,
-                i.options AS options, i.quantity_shipped AS quantity_shipped,
-                i.quantity_returned AS quantity_returned''')
-        } AS doc, i.id
-            FROM orders_orderitem i LEFT JOIN catalog_product p ON p.id = i.product_id
-            WHERE i.order_id = o.id""",
-        "id",
+    snapshot_url = _file_url("%(images)s", "(i.product_data->'image'->>'f')")
+    item_columns = f"""i.id AS id, i.product_id AS product, p.title AS product_title,
+        p.title AS product_name,
+        (CASE WHEN coalesce(i.product_data->'image'->>'f', '') = '' THEN i.product_data
+         ELSE jsonb_set(i.product_data, '{{image,f}}', to_jsonb({snapshot_url})) END)
+        AS product_data,
+        i.unit_price AS unit_price, i.unit_discount AS unit_discount, i.quantity AS quantity,
+        i.notes AS notes, i.unit_price * i.quantity AS subtotal,
+        i.unit_discount * i.quantity AS discount,
+        (i.unit_price - i.unit_discount) * i.quantity AS total,
+        {_ts("i.created_at")} AS created_at, {_ts("i.updated_at")} AS updated_at,
+        i.options AS options, i.quantity_shipped AS quantity_shipped,
+        i.quantity_returned AS quantity_returned"""
+    items = _rows(
+        item_columns,
+        "orders_orderitem i LEFT JOIN catalog_product p ON p.id = i.product_id",
+        "i",
+        "i.order_id = o.id",
     )
-    payments = _json_list(
-        f"""SELECT {
-            _object(f'''y.id AS id,
-                {method("payment", "y.payment_method_id")} AS payment_method_data,
-                y.approved AS approved, y.amount AS amount, y.transaction_id AS transaction_id,
-                y.notes AS notes, {_ts("y.created_at")} AS created_at,
-                {_ts("y.updated_at")} AS updated_at''')
-        } AS doc, y.id
-            FROM orders_orderpayment y WHERE y.order_id = o.id""",
-        "id",
+    payment_columns = f"""y.id AS id,
+        {method("payment", "y.payment_method_id")} AS payment_method_data,
+        y.approved AS approved, y.amount AS amount, y.transaction_id AS transaction_id,
+        y.notes AS notes, {_ts("y.created_at")} AS created_at,
+        {_ts("y.updated_at")} AS updated_at"""
+    payments = _rows(payment_columns, "orders_orderpayment y", "y", "y.order_id = o.id")
+    shipment_columns = f"""s.id AS id, s.status AS status,
+        s.shipping_method_id AS shipping_method,
+        {method("shipping", "s.shipping_method_id")} AS shipping_method_data,
+        s.tracking_number AS tracking_number, s.tracking_url AS tracking_url,
+        {_lines("fulfilment_shipmentitem", "shipment_id", "s.id")} AS items,
+        s.notes AS notes, {_ts("s.shipped_at")} AS shipped_at,
+        {_ts("s.delivered_at")} AS delivered_at, {_ts("s.created_at")} AS created_at,
+        {_ts("s.updated_at")} AS updated_at"""
+    shipments = _rows(shipment_columns, "fulfilment_shipment s", "s", "s.order_id = o.id")
+    actor = _object(
+        "u.id AS id, u.username AS username", "FROM accounts_user u WHERE u.id = r.actor_id"
     )
-    shipments = _json_list(
-        f"""SELECT {
-            _object(f'''s.id AS id, s.status AS status,
-                s.shipping_method_id AS shipping_method,
-                {method("shipping", "s.shipping_method_id")} AS shipping_method_data,
-                s.tracking_number AS tracking_number, s.tracking_url AS tracking_url,
-                {_lines("fulfilment_shipmentitem", "shipment_id", "s.id")} AS items,
-                s.notes AS notes, {_ts("s.shipped_at")} AS shipped_at,
-                {_ts("s.delivered_at")} AS delivered_at, {_ts("s.created_at")} AS created_at,
-                {_ts("s.updated_at")} AS updated_at''')
-        } AS doc, s.id
-            FROM fulfilment_shipment s WHERE s.order_id = o.id""",
-        "id",
-    )
-    refunds = _json_list(
-        f"""SELECT {
-            _object(f'''r.id AS id, r.payment_id AS payment, r.amount AS amount,
-                r.reason AS reason, {_lines("fulfilment_refunditem", "refund_id", "r.id")} AS items,
-                (SELECT row_to_json(actor) FROM (SELECT u.id AS id, u.username AS username
-                   FROM accounts_user u WHERE u.id = r.actor_id) actor) AS actor,
-                {_ts("r.created_at")} AS created_at''')
-        } AS doc, r.id
-            FROM fulfilment_refund r WHERE r.order_id = o.id""",
-        "id",
-    )
+    refund_columns = f"""r.id AS id, r.payment_id AS payment, r.amount AS amount,
+        r.reason AS reason, {_lines("fulfilment_refunditem", "refund_id", "r.id")} AS items,
+        {actor} AS actor, {_ts("r.created_at")} AS created_at"""
+    refunds = _rows(refund_columns, "fulfilment_refund r", "r", "r.order_id = o.id")
     discounts = _json_list(
         """SELECT 1 AS n, (SELECT row_to_json(line) FROM (SELECT 'items' AS type,
                 o.items_discount AS amount) line) AS doc WHERE o.items_discount <> 0
