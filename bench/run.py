@@ -50,6 +50,7 @@ sys.path.insert(1, str(ROOT))  # the floor folds search terms with bazaar/api/te
 
 from export import export_report, export_summary, stream_export  # noqa: E402
 from floor import Floor, page_for  # noqa: E402
+from terms import MOBILE_PART_SQL, MOBILE_PART_TARGET  # noqa: E402
 
 RESULTS = BENCH / "results"
 VENV_BIN = Path(sys.executable).parent
@@ -320,9 +321,7 @@ def pick_parameters(dsn: str) -> dict[str, Any]:
             "SELECT first_name FROM accounts_user WHERE NOT is_staff AND NOT is_superuser "
             "AND first_name ~ '[آ-ی]' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
         )[0]
-        # Four digits from the middle of the busiest customer's mobile number (SPEC §16).
-        mobile_part = one("SELECT substr(mobile_number, 5, 4) FROM accounts_user WHERE id = %s",
-                          customer)[0]  # fmt: skip
+        mobile_part = one(MOBILE_PART_SQL, MOBILE_PART_TARGET)[0]
         # The most common last name with a yeh or a kaf, typed on an Arabic keyboard (ي, ك).
         arabic = one(
             "SELECT last_name FROM accounts_user WHERE NOT is_staff AND NOT is_superuser "
