@@ -31,10 +31,9 @@ from standardwebhooks import Webhook as Signer
 
 from bazaar.api.errors import Conflict
 from bazaar.api.serializers import iso_utc
+from bazaar.orders.documents import order_body
 from bazaar.orders.event_shapes import event_data, event_rows
 from bazaar.orders.models import EventType, Order, OrderEvent
-from bazaar.orders.selectors import order_get_rows
-from bazaar.orders.serializers import orders_data
 from bazaar.webhooks import types
 from bazaar.webhooks.models import Delivery, DeliveryStatus, Webhook
 from bazaar.webhooks.security import UnsafeURL, check_url
@@ -110,13 +109,15 @@ class AbsoluteURLs:
         return urljoin(self.base, url)
 
 
-def order_shape(order_id: int) -> dict[str, Any] | None:
+def order_shape(order_id: int) -> Any:
+    """The order as the API shows it, None when there is none: on PostgreSQL the JSON the
+    database writes (`orjson.Fragment`, one statement), else a dict (`orders.documents`)."""
     base = settings.WEBHOOK_BASE_URL
-    shaped = orders_data(order_get_rows(order_id=order_id), AbsoluteURLs(base) if base else None)
-    return shaped[0] if shaped else None
+    body = order_body(order_id, AbsoluteURLs(base) if base else None)
+    return None if body is None else body.data
 
 
-def message_body(event_type: str, timestamp: str, event: dict | None, order: dict | None) -> str:
+def message_body(event_type: str, timestamp: str, event: dict | None, order: Any) -> str:
     data: dict[str, Any] = {"event": event, "order": order}
     body = {"type": event_type, "timestamp": timestamp, "data": data}
     return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS, default=str).decode()
