@@ -23,7 +23,7 @@ from django.db import connections, router
 from django.db.models import Field, Model
 
 from bazaar.api.functions import utc_timestamp_sql
-from bazaar.db.prepared import prepared_cursor
+from bazaar.db.prepared import fetch_together
 
 Row = dict[str, Any]
 
@@ -160,16 +160,25 @@ class RowQuery:
             )
         return sql
 
+    def read(self, match: str, ids: Iterable[int]) -> "Read":
+        """The read of `rows(match, ids)`, to send with others (`read_together`)."""
+        ids = list(ids)
+        alias = router.db_for_read(self.model)
+        if not ids:
+            return Read(alias, None, (), lambda _fetched: [])
+        vendor = connections[alias].vendor
+        return Read(
+            alias,
+            self.sql(vendor, match),
+            (ids_param(vendor, ids),),
+            lambda fetched: self._load(fetched, vendor),
+        )
+
     def rows(self, match: str, ids: Iterable[int]) -> list[Row]:
         """The rows whose `match` column is one of `ids`, in `order_by`'s order."""
-        ids = list(ids)
-        if not ids:
-            return []
-        connection = connections[router.db_for_read(self.model)]
-        vendor = connection.vendor
-        with prepared_cursor(connection) as cursor:
-            cursor.execute(self.sql(vendor, match), [ids_param(vendor, ids)])
-            fetched = cursor.fetchall()
+        return read_together([self.read(match, ids)])[0]
+
+    def _load(self, fetched: list[tuple], vendor: str) -> list[Row]:
         keys, converters = self.keys, self._converters(vendor)
         if not converters:
             return [dict(zip(keys, row, strict=True)) for row in fetched]
@@ -190,3 +199,25 @@ def in_order(rows: Iterable[Row], ids: Sequence[int]) -> list[Row]:
     """`rows` (each with an "id") in the order of `ids`, those of them that exist."""
     by_id = {row["id"]: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One statement of a read path (None: nothing to ask, no row) on the connection `alias`,
+    and what makes its fetched rows the read's result."""
+
+    alias: str
+    sql: str | None
+    params: Sequence[Any]
+    load: Callable[[list[tuple]], Any]
+
+
+def read_together(reads: Sequence[Read]) -> list[Any]:
+    """Each read's result, in order; the statements of one connection are sent together
+    (`bazaar.db.prepared.fetch_together`: one round trip on PostgreSQL)."""
+    fetched: dict[int, list[tuple]] = {}
+    for alias in {read.alias for read in reads if read.sql is not None}:
+        mine = [(i, read) for i, read in enumerate(reads) if read.alias == alias and read.sql]
+        rows = fetch_together(connections[alias], [(read.sql, read.params) for _i, read in mine])
+        fetched.update((i, found) for (i, _read), found in zip(mine, rows, strict=True))
+    return [read.load(fetched.get(i, [])) for i, read in enumerate(reads)]

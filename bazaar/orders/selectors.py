@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, connections, router
 from django.db.models import Model, Q, QuerySet, Sum
 
-from bazaar.api.rows import Row, RowQuery, ids_match, ids_param, in_order
-from bazaar.db.prepared import prepared_cursor
+from bazaar.api.rows import Read, Row, RowQuery, ids_match, ids_param, in_order, read_together
 from bazaar.fulfilment.models import Refund, Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
@@ -215,10 +214,14 @@ PLACES: dict[str, tuple[type[Model], tuple[str, ...]]] = {
 def places_by_id(wanted: dict[str, set[int | None]]) -> dict[str, dict[int, Row]]:
     """`{kind: {id: {"id", *columns}}}` for the ids of each kind of `PLACES`, in one query
     (a UNION ALL: one round trip instead of four on every order read), none for no ids."""
-    found: dict[str, dict[int, Row]] = {kind: {} for kind in wanted}
+    return read_together([places_read(wanted)])[0]
+
+
+def places_read(wanted: dict[str, set[int | None]]) -> Read:
+    """The read of `places_by_id(wanted)`, to send with others."""
     parts, params = [], []
-    connection = connections[router.db_for_read(Country)]
-    vendor = connection.vendor
+    alias = router.db_for_read(Country)
+    vendor = connections[alias].vendor
     for kind, ids in wanted.items():
         ids.discard(None)
         if ids:
@@ -229,16 +232,17 @@ def places_by_id(wanted: dict[str, set[int | None]]) -> dict[str, dict[int, Row]
                 f'FROM "{model._meta.db_table}" WHERE {ids_match(vendor, "id")}'
             )
             params.append(ids_param(vendor, sorted(ids)))
-    if not parts:
-        return found
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for kind, place_id, name, code in cursor.fetchall():
+
+    def load(fetched: list[tuple]) -> dict[str, dict[int, Row]]:
+        found: dict[str, dict[int, Row]] = {kind: {} for kind in wanted}
+        for kind, place_id, name, code in fetched:
             place = {"id": place_id, "name": name}
             if "code" in PLACES[kind][1]:
                 place["code"] = code
             found[kind][place_id] = place
-    return found
+        return found
+
+    return Read(alias, " UNION ALL ".join(parts) if parts else None, params, load)
 
 
 def _ids(orders: list[Row], *columns: str) -> set[int | None]:
@@ -253,23 +257,31 @@ def order_rows_related(orders: Iterable[Row]) -> OrderRows:
     if not loaded.orders:
         return loaded
     rows = loaded.orders
-    places = places_by_id(
-        {
-            "countries": _ids(rows, "billing_country_id", "shipping_country_id"),
-            "states": _ids(rows, "billing_state_id", "shipping_state_id"),
-            "cities": _ids(rows, "billing_city_id", "shipping_city_id"),
-            "branches": _ids(rows, "pickup_branch_id"),
-        }
+    ids = [order["id"] for order in rows]
+    # Five statements that need only the page's orders, sent in one round trip.
+    places, items, payments, shipments, refunds = read_together(
+        [
+            places_read(
+                {
+                    "countries": _ids(rows, "billing_country_id", "shipping_country_id"),
+                    "states": _ids(rows, "billing_state_id", "shipping_state_id"),
+                    "cities": _ids(rows, "billing_city_id", "shipping_city_id"),
+                    "branches": _ids(rows, "pickup_branch_id"),
+                }
+            ),
+            ITEMS.read("order_id", ids),
+            PAYMENTS.read("order_id", ids),
+            SHIPMENTS.read("order_id", ids),
+            REFUNDS.read("order_id", ids),
+        ]
     )
     loaded.countries, loaded.states = places["countries"], places["states"]
     loaded.cities, loaded.branches = places["cities"], places["branches"]
-    ids = [order["id"] for order in rows]
-    loaded.items = _by_order(ITEMS.rows("order_id", ids))
-    payments = PAYMENTS.rows("order_id", ids)
+    loaded.items = _by_order(items)
     loaded.payments = _by_order(payments)
-    shipments = _with_children(SHIPMENTS.rows("order_id", ids), LINE_FIELDS, "lines")
+    shipments = _with_children(shipments, LINE_FIELDS, "lines")
     loaded.shipments = _by_order(shipments)
-    loaded.refunds = _by_order(_with_children(REFUNDS.rows("order_id", ids), LINE_FIELDS, "lines"))
+    loaded.refunds = _by_order(_with_children(refunds, LINE_FIELDS, "lines"))
     loaded.images = images_by_id(
         {order["payment_method__image_id"] for order in loaded.orders}
         | {order["shipping_method__image_id"] for order in loaded.orders}

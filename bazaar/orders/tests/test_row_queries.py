@@ -4,10 +4,11 @@ columns, on SQLite and PostgreSQL (JSON parsed, booleans as booleans, timestamps
 writes them, NULLs of rows without children)."""
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from bazaar.api.functions import UTCTimestampText
-from bazaar.api.rows import load_json
+from bazaar.api.rows import load_json, read_together
+from bazaar.db.prepared import fetch_together
 from bazaar.fulfilment.models import Refund, RefundItem, Shipment, ShipmentItem
 from bazaar.orders import selectors
 from bazaar.orders.models import Order, OrderItem, OrderPayment
@@ -109,6 +110,53 @@ def test_places_read_what_the_orm_reads(world):
         assert found[kind] == {place.pk: expected}
     city = type(world.city).objects.filter(pk=world.city.pk).values("id", "name").get()
     assert found["cities"] == {world.city.pk: city}
+
+
+def test_reads_sent_together_read_what_each_reads_alone(orders, django_assert_num_queries):
+    """`read_together` gives each read's own result, in order; a read with nothing to ask (no
+    ids) costs no statement, and each statement is still one query to Django."""
+    reads = [
+        (selectors.ITEMS, "order_id", orders),
+        (selectors.PAYMENTS, "order_id", orders),
+        (selectors.SHIPMENTS, "order_id", []),
+        (selectors.REFUNDS, "order_id", orders[:1]),
+    ]
+    alone = [query.rows(match, ids) for query, match, ids in reads]
+    with django_assert_num_queries(3):
+        together = read_together([query.read(match, ids) for query, match, ids in reads])
+    assert together == alone
+    assert [len(rows) for rows in together] == [3, 2, 0, 2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline mode")
+def test_reads_sent_together_go_in_one_pipeline_on_postgresql(orders, settings):
+    """One round trip for all (each statement executed while the connection is in pipeline
+    mode), none behind PgBouncer."""
+    from psycopg.pq import PipelineStatus
+
+    def read_pages(behind_pgbouncer: bool) -> list[bool]:
+        settings.DATABASE_BEHIND_PGBOUNCER = behind_pgbouncer
+        modes = []
+
+        def note_mode(execute, sql, params, many, context):
+            modes.append(connection.connection.pgconn.pipeline_status != PipelineStatus.OFF)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(note_mode):
+            selectors.order_rows_related(selectors.order_rows_by_ids(orders))
+        return modes
+
+    # The orders, then places, items, payments, shipments and refunds together, then images.
+    assert read_pages(False) == [False, True, True, True, True, True, False]
+    assert read_pages(True) == [False] * 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's pipeline mode")
+def test_an_error_in_a_pipeline_is_djangos_and_leaves_the_connection_usable(orders):
+    with pytest.raises(DataError), transaction.atomic():
+        fetch_together(connection, [("SELECT 1", ()), ("SELECT 1 / 0", ()), ("SELECT 2", ())])
+    assert fetch_together(connection, [("SELECT 1", ()), ("SELECT %s", (2,))]) == [[(1,)], [(2,)]]
+    assert selectors.order_rows_by_ids(orders)[0]["id"] == orders[0]
 
 
 def _prepared_statements() -> list[str]:
