@@ -31,16 +31,42 @@ def expired_before() -> datetime:
     return timezone.now() - KEEP_FOR
 
 
-def _try_lock(*, user_id: int, key: str) -> bool:
-    """PostgreSQL: a transaction-level advisory lock on (user, key), refused at once while another
-    transaction holds it, and released by its commit or rollback (also behind a transaction-
-    pooling PgBouncer). SQLite needs none: IMMEDIATE transactions serialise every writer, so a
-    second request waits for the first to commit and then finds its stored response."""
-    if connection.vendor != "postgresql":
-        return True
+CLAIM_PG = (
+    "SELECT locked, s.* FROM pg_try_advisory_xact_lock(%s) AS locked "
+    "LEFT JOIN idempotency_storedresponse s ON locked AND s.user_id = %s AND s.key = %s"
+)
+
+
+def _claim_pg(*, user_id: int, key: str) -> tuple[bool, StoredResponse | None]:
+    """PostgreSQL, one statement: a transaction-level advisory lock on (user, key), refused at
+    once while another transaction holds it and released by its commit or rollback (also behind
+    a transaction-pooling PgBouncer), and the key's stored answer, read only when the lock was
+    taken.
+
+    The statement's snapshot is taken before the lock: a first request that commits in between
+    (between this statement's start and its lock) is not seen, and this one runs. It cannot
+    commit: its stored answer breaks the unique (user, key) constraint, the whole transaction is
+    rolled back and the answer is a 409 that a retry turns into the replay. Two statements (lock,
+    then look) would close that window of microseconds at the price of a round trip on every
+    keyed write."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id(user_id, key)])
-        return bool(cursor.fetchone()[0])
+        cursor.execute(CLAIM_PG, [lock_id(user_id, key), user_id, key])
+        locked, *values = cursor.fetchone()
+        row = dict(zip((column.name for column in cursor.description[1:]), values, strict=True))
+    if row["id"] is None:
+        return bool(locked), None
+    # In the model's field order, as from_db reads a full row (the table's own order may differ).
+    names = [field.attname for field in StoredResponse._meta.concrete_fields]
+    return True, StoredResponse.from_db(connection.alias, names, [row[n] for n in names])
+
+
+def _claim(*, user_id: int, key: str) -> tuple[bool, StoredResponse | None]:
+    """(whether this request holds the key, the key's stored answer). SQLite needs no lock:
+    IMMEDIATE transactions serialise every writer, so a second request waits for the first to
+    commit and then finds its stored response."""
+    if connection.vendor == "postgresql":
+        return _claim_pg(user_id=user_id, key=key)
+    return True, StoredResponse.objects.filter(user_id=user_id, key=key).first()
 
 
 def key_claim(*, user_id: int, key: str, method: str, path: str, body_hash: str) -> Claim:
@@ -51,9 +77,9 @@ def key_claim(*, user_id: int, key: str, method: str, path: str, body_hash: str)
     older than KEEP_FOR is forgotten: the key is free again.
     """
     assert connection.in_atomic_block, "claim and store must share the request's transaction"
-    if not _try_lock(user_id=user_id, key=key):
+    locked, stored = _claim(user_id=user_id, key=key)
+    if not locked:
         raise KeyInFlight()
-    stored = StoredResponse.objects.filter(user_id=user_id, key=key).first()
     if stored is not None:
         if stored.created_at < expired_before():
             stored.delete()

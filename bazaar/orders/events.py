@@ -8,23 +8,59 @@ A service collects its events in an `EventLog` while it holds the order's row lo
 nothing; a refused one raises before `commit()` and leaves no event behind.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError, connection
 from django.dispatch import Signal
 from django.utils import timezone
 
 from bazaar.accounts.models import User
 from bazaar.api.request_id import current_request_id
+from bazaar.db.statements import insert_sql, update_sql
 from bazaar.orders import pricing
-from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderPayment
+from bazaar.orders.models import (
+    MONEY_FIELDS,
+    EventType,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderPayment,
+)
 
 # Sent inside the transaction of the change, after its events are inserted, with `order` (as the
-# write left it, version moved), `events` (the OrderEvent rows, ids set) and `was_paid` (the
-# order's is_paid before the write).
+# write left it, version moved), `events` (the OrderEvent rows, ids set), `was_paid` (the
+# order's is_paid before the write) and `companions` (what each `WriteCompanion` gave, by name:
+# empty where the write went statement by statement).
 order_events_recorded = Signal()
+
+
+@dataclass(frozen=True)
+class WriteCompanion:
+    """Another domain's part of every order write that records events, sent on PostgreSQL in
+    the write's own statement (the order's UPDATE and the events' INSERT as data-modifying
+    CTEs), so that an order write is one round trip instead of one per domain.
+
+    `sql(order, events)` (the events unsaved) gives SQL and its parameters, or None when the
+    write needs nothing of it: with `writes`, a data-modifying statement run as
+    a CTE (its value is True); otherwise an expression (a scalar subquery) whose value, read in
+    the same snapshot as the write, reaches the receivers of `order_events_recorded` as
+    `companions[name]`. A receiver finds no entry where the write went statement by statement
+    (SQLite), and does its part itself."""
+
+    name: str
+    sql: Callable[[Order, list[OrderEvent]], tuple[str, Sequence[Any]] | None]
+    writes: bool = False
+
+
+write_companions: dict[str, WriteCompanion] = {}
+
+
+def register_write_companion(companion: WriteCompanion) -> None:
+    write_companions[companion.name] = companion
+
 
 Changes = dict[str, list[Any]]
 
@@ -208,16 +244,13 @@ class EventLog:
         if not self.events:
             return []
         order = self.order
+        fields: list[str] | None = []
         if bump:
             order.version += 1
             order.updated_at = timezone.now()
-            if save_fields is None:
-                order.save()
-            else:
-                fields = [*dict.fromkeys([*save_fields, "version", "updated_at"])]
-                order.save(update_fields=fields)
+            fields = None if save_fields is None else [*save_fields, "version", "updated_at"]
         request_id = self.request_id or current_request_id() or ""
-        rows = OrderEvent.objects.bulk_create(
+        rows = [
             OrderEvent(
                 order=order,
                 type=event.type,
@@ -232,12 +265,81 @@ class EventLog:
                 note=event.note,
             )
             for event in self.events
-        )
+        ]
+        if connection.vendor == "postgresql":
+            companions = _write_together(order, fields, rows, bump=bump)
+        else:
+            if bump:
+                order.save(update_fields=fields)  # moves updated_at on again: the events' time
+                for row in rows:
+                    row.at = order.updated_at
+            OrderEvent.objects.bulk_create(rows)
+            companions = {}
         order_events_recorded.send(
-            sender=OrderEvent, order=order, events=rows, was_paid=self.was_paid
+            sender=OrderEvent,
+            order=order,
+            events=rows,
+            was_paid=self.was_paid,
+            companions=companions,
         )
         self.events = []
         return rows
+
+
+def _write_together(
+    order: Order, fields: list[str] | None, rows: list[OrderEvent], *, bump: bool
+) -> dict[str, Any]:
+    """PostgreSQL: the order's UPDATE (when `bump`), its events' INSERT and every companion's
+    part in one statement; sets the events' ids and returns the companions' values.
+
+    The UPDATE is `Order.save(update_fields=fields)`'s own (money refreshed, `updated_at`
+    moved; `fields` None: every column), checked to have found its row as save() checks it."""
+    alias = connection.alias
+    parts: list[str] = []
+    params: list[Any] = []
+    if bump:
+        order.refresh_money()
+        order.updated_at = timezone.now()
+        for row in rows:
+            row.at = order.updated_at
+        names = (
+            [f.name for f in order._meta.concrete_fields if not f.primary_key and not f.generated]
+            if fields is None
+            else list(dict.fromkeys([*fields, *MONEY_FIELDS, "updated_at"]))
+        )
+        sql, values = update_sql(order, names, using=alias)
+        parts.append(f"updated AS ({sql} RETURNING 1)")
+        params += values
+    sql, values = insert_sql(OrderEvent, rows, using=alias)
+    parts.append(f"inserted AS ({sql} RETURNING id)")
+    params += values
+    selected = ["(SELECT array_agg(id ORDER BY id) FROM inserted)"]
+    selected.append("(SELECT count(*) FROM updated)" if bump else "1")
+    sent, selected_params = [], []
+    for n, companion in enumerate(write_companions.values()):
+        part = companion.sql(order, rows)
+        if part is None:
+            continue
+        sql, values = part
+        if companion.writes:
+            parts.append(f"companion_{n} AS ({sql})")
+            params += values
+        else:
+            selected.append(f"({sql})")
+            selected_params += values
+        sent.append(companion)
+    statement = f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *selected_params])
+        ids, updated, *values = cursor.fetchone()
+    if not updated:  # as save(update_fields=…) refuses it
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = alias
+    got = iter(values)
+    return {c.name: True if c.writes else next(got) for c in sent}
 
 
 def _is_user(actor: Any) -> bool:

@@ -100,7 +100,12 @@ def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = T
 
 
 def _lock_order(order_id: int, if_match: str | None = None) -> Order:
-    order = Order.objects.select_for_update().get(pk=order_id)
+    """The order, locked for the write; a 404 when there is none (the lock is the existence
+    check: a view that writes to an order's rows does not look for it first)."""
+    try:
+        order = Order.objects.select_for_update().get(pk=order_id)
+    except (Order.DoesNotExist, OverflowError):
+        raise NotFound() from None
     check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
     return order
 

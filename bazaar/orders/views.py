@@ -12,6 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from bazaar.accounts.codes import Block, PermissionCode
 from bazaar.api.filters import SearchFilter, checked_query_params
@@ -389,6 +390,17 @@ class OrderChildViewSet(
             self._order_id = order_id
         return self._order_id
 
+    def valid_write(self, serializer: Serializer) -> int:
+        """The order id of the URL, once `serializer` has taken the body. A missing order is a
+        404 before any 400, but it is looked for only when the body is refused: a write that
+        goes ahead locks the order and answers 404 itself (`services._lock_order`), one
+        statement fewer per write."""
+        order_id = _pk_or_404(self.kwargs["order_pk"])
+        if not serializer.is_valid():
+            self.order_id()
+            raise ValidationError(serializer.errors)
+        return order_id
+
     def get_object(self):
         return _get_or_404(self.get_queryset(), self.kwargs["pk"])
 
@@ -435,9 +447,8 @@ class OrderItemViewSet(OrderChildViewSet):
         return [item_data(row, self.request, urls) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order_id = self.order_id()
         serializer = OrderItemWriteSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        order_id = self.valid_write(serializer)
         services.item_add(
             order_id=order_id, data=dict(serializer.validated_data), **self.write_context()
         )
@@ -493,9 +504,8 @@ class OrderPaymentViewSet(OrderChildViewSet):
         return [payment_data(row, shapes) for row in rows]
 
     def create(self, request, *args, **kwargs):
-        order_id = self.order_id()
         serializer = OrderPaymentWriteSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        order_id = self.valid_write(serializer)
         services.payment_add(
             order_id=order_id, data=dict(serializer.validated_data), **self.write_context()
         )

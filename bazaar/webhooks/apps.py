@@ -10,9 +10,10 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         # The outbox: every order write's events queue their deliveries in the write's own
         # transaction (bazaar.orders.events.EventLog.commit sends the signal there).
-        from bazaar.orders.events import order_events_recorded
+        from bazaar.orders.events import order_events_recorded, register_write_companion
         from bazaar.webhooks import services
 
         order_events_recorded.connect(
             services.on_order_events, dispatch_uid="bazaar.webhooks.outbox"
         )
+        register_write_companion(services.ACTIVE_WEBHOOKS)

@@ -33,6 +33,7 @@ from bazaar.api.errors import Conflict
 from bazaar.api.serializers import iso_utc
 from bazaar.orders.documents import order_body
 from bazaar.orders.event_shapes import event_data, event_rows
+from bazaar.orders.events import WriteCompanion
 from bazaar.orders.models import EventType, Order, OrderEvent
 from bazaar.webhooks import types
 from bazaar.webhooks.models import Delivery, DeliveryStatus, Webhook
@@ -134,6 +135,21 @@ def active_webhooks() -> list[tuple[int, list[str]]]:
     return list(Webhook.objects.filter(is_active=True).order_by("id").values_list("id", "events"))
 
 
+# The same, as a part of the order write's own statement on PostgreSQL (one round trip fewer;
+# read in the write's snapshot): a JSON array of [id, patterns].
+ACTIVE_WEBHOOKS_SQL = (
+    "SELECT coalesce(json_agg(json_build_array(id, events) ORDER BY id), '[]')::text "
+    "FROM webhooks_webhook WHERE is_active"
+)
+
+
+def _active_webhooks_sql(order: Order, events: list[OrderEvent]) -> tuple[str, list]:
+    return ACTIVE_WEBHOOKS_SQL, []
+
+
+ACTIVE_WEBHOOKS = WriteCompanion("webhooks.active", _active_webhooks_sql)
+
+
 def planned_messages(
     events: list[OrderEvent], was_paid: bool, is_paid: bool
 ) -> list[tuple[str, OrderEvent]]:
@@ -165,7 +181,8 @@ def on_order_events(
     planned = planned_messages(events, was_paid, order.is_paid)
     if not planned:
         return  # a staff note: no query at all
-    webhooks = active_webhooks()
+    sent = kwargs.get("companions", {}).get(ACTIVE_WEBHOOKS.name)
+    webhooks = active_webhooks() if sent is None else [tuple(row) for row in orjson.loads(sent)]
     if not webhooks:
         return
     wanted = [

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -14,6 +15,7 @@ from bazaar.accounts.models import User
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.conftest import client_for
 from bazaar.customers.tests.factories import CustomerFactory
+from bazaar.idempotency import keys
 from bazaar.idempotency.keys import lock_id
 from bazaar.idempotency.models import StoredResponse
 from bazaar.orders.models import Order, OrderItem
@@ -133,3 +135,47 @@ def wait_until_the_key_is_locked(user_id: int, key: str) -> None:
                 return
             time.sleep(0.02)
     raise AssertionError("the first request never took its key")
+
+
+@pytest.mark.skipif(not POSTGRES, reason="SQLite serialises writers: no claim runs unseen")
+def test_an_answer_stored_after_the_claim_read_makes_the_second_run_roll_back(admin):
+    """The claim locks the key and reads its stored answer in one statement, whose snapshot
+    predates the lock: a first request that commits in that instant is not seen. Here another
+    connection stores the key's answer (and commits) while this request runs its handler, as such
+    a first request would have: the unique (user, key) constraint refuses this request's own
+    answer, and its write goes with it (409, nothing added; a retry replays the stored one)."""
+    order = Order.objects.create()
+    product = ProductFactory(price=1000)
+    url, body = f"/api/orders/{order.pk}/items/", {"product": product.pk, "quantity": 1}
+    client = client_for(admin)
+
+    def store_from_elsewhere(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "orders_orderitem"'):
+            with psycopg.connect(**other_connection_params(), autocommit=True) as other:
+                other.execute(
+                    "INSERT INTO idempotency_storedresponse (user_id, key, method, path, "
+                    "body_hash, status_code, content_type, location, etag, body, created_at) "
+                    "VALUES (%s, 'unseen', 'POST', %s, %s, 201, 'application/json', '', '', "
+                    "'{}', now())",
+                    [admin.pk, keys.request_path(url, ""), keys.body_hash(body)],
+                )
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(store_from_elsewhere):
+        answer = keyed_post(client, url, body, "unseen")
+
+    assert answer.status_code == 409, answer.content
+    assert set(answer.json()) == {"detail"}
+    assert not OrderItem.objects.filter(order=order).exists()
+    assert StoredResponse.objects.filter(key="unseen").count() == 1
+    retried = keyed_post(client, url, body, "unseen")
+    assert retried["Idempotent-Replayed"] == "true"
+    assert not OrderItem.objects.filter(order=order).exists()
+
+
+def other_connection_params() -> dict:
+    """psycopg's connection parameters for the test database, for a connection of its own."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return params
