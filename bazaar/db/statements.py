@@ -27,14 +27,15 @@ def update_sql(
 
 
 def insert_sql(
-    model: type[models.Model], objs: Sequence[models.Model], *, using: str
+    model: type[models.Model], objs: Sequence[models.Model], *, using: str, with_pk: bool = False
 ) -> tuple[str, tuple[Any, ...]]:
-    """One multi-row `INSERT INTO <table> (…) VALUES (…), (…)` for `objs` (which have no primary
-    key yet), as `bulk_create` builds it; the caller appends `RETURNING`."""
+    """One multi-row `INSERT INTO <table> (…) VALUES (…), (…)` for `objs`, as `bulk_create`
+    builds it: without their primary keys (the table gives them; the caller appends
+    `RETURNING`), or `with_pk`, with the ones they carry."""
     fields = [
         field
         for field in model._meta.concrete_fields
-        if not field.generated and not field.primary_key
+        if not field.generated and (with_pk or not field.primary_key)
     ]
     query = InsertQuery(model)
     query.insert_values(fields, objs, raw=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, models
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -213,6 +213,7 @@ class EventLog:
     actor: User | None = None
     request_id: str | None = None
     events: list[PendingEvent] = field(default_factory=list)
+    new_rows: list[models.Model] = field(default_factory=list)
     was_paid: bool = False
     # Set by the service that takes the order's lock: the order's state then, for `order_changes`.
     before: dict[str, Any] | None = None
@@ -223,6 +224,17 @@ class EventLog:
 
     def add(self, event: PendingEvent) -> None:
         self.events.append(event)
+
+    def add_new_row(self, row: models.Model, new_id: int | None) -> None:
+        """A new row of the write (an item, a payment), which its events name. With `new_id`
+        (drawn from its table's sequence with the order's lock: `services._lock_order`) it
+        is inserted by `commit()`, in the statement of the order's update and the events, on
+        PostgreSQL; without, it is saved now. Either way `row.pk` is set on return."""
+        if new_id is None:
+            row.save()
+            return
+        row.pk = new_id
+        self.new_rows.append(row)
 
     def order_changes(self) -> Changes:
         """What the write changed in the order's own fields, so far."""
@@ -242,6 +254,7 @@ class EventLog:
         version (so one UPDATE does both); None saves the whole row. `bump=False` for a new
         order: it was saved at version 1 and stays there."""
         if not self.events:
+            assert not self.new_rows, "a new row is always an event"
             return []
         order = self.order
         fields: list[str] | None = []
@@ -267,7 +280,8 @@ class EventLog:
             for event in self.events
         ]
         if connection.vendor == "postgresql":
-            companions = _write_together(order, fields, rows, bump=bump)
+            companions = _write_together(order, fields, rows, bump=bump, new_rows=self.new_rows)
+            self.new_rows = []
         else:
             if bump:
                 order.save(update_fields=fields)  # moves updated_at on again: the events' time
@@ -287,19 +301,32 @@ class EventLog:
 
 
 def _write_together(
-    order: Order, fields: list[str] | None, rows: list[OrderEvent], *, bump: bool
+    order: Order,
+    fields: list[str] | None,
+    rows: list[OrderEvent],
+    *,
+    bump: bool,
+    new_rows: list[models.Model],
 ) -> dict[str, Any]:
-    """PostgreSQL: the order's UPDATE (when `bump`), its events' INSERT and every companion's
-    part in one statement; sets the events' ids and returns the companions' values.
+    """PostgreSQL: the write's new rows' INSERTs (ids set: `add_new_row`), the order's UPDATE
+    (when `bump`), its events' INSERT and every companion's part in one statement; sets the
+    events' ids and returns the companions' values. A new row's foreign keys are checked at
+    commit (Django's constraints are deferred), as the events' are.
 
     The UPDATE is `Order.save(update_fields=fields)`'s own (money refreshed, `updated_at`
     moved; `fields` None: every column), checked to have found its row as save() checks it."""
     alias = connection.alias
     parts: list[str] = []
     params: list[Any] = []
+    now = timezone.now()
+    for n, row in enumerate(new_rows):
+        row.updated_at = now  # as Timestamped.save() sets it
+        sql, values = insert_sql(type(row), [row], using=alias, with_pk=True)
+        parts.append(f"new_{n} AS ({sql})")
+        params += values
     if bump:
         order.refresh_money()
-        order.updated_at = timezone.now()
+        order.updated_at = now
         for row in rows:
             row.at = order.updated_at
         names = (
@@ -336,6 +363,7 @@ def _write_together(
         raise DatabaseError("Save with update_fields did not affect any rows.")
     for row, pk in zip(rows, ids, strict=True):
         row.pk = pk
+    for row in [*rows, *new_rows]:
         row._state.adding = False
         row._state.db = alias
     got = iter(values)

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound, ValidationError
@@ -99,13 +100,27 @@ def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = T
     return order
 
 
-def _lock_order(order_id: int, if_match: str | None = None) -> Order:
+def _lock_order(
+    order_id: int, if_match: str | None = None, *, new_row_of: type[models.Model] | None = None
+) -> Order:
     """The order, locked for the write; a 404 when there is none (the lock is the existence
-    check: a view that writes to an order's rows does not look for it first)."""
+    check: a view that writes to an order's rows does not look for it first).
+
+    `new_row_of`: the write adds a row of that model (an item, a payment). On PostgreSQL its id
+    is drawn from the table's sequence in the same statement (`order.new_row_id`), so that the
+    row can be inserted with the order's update and its events, which name it, in one statement
+    (`EventLog.add_new_row`); elsewhere `new_row_id` is None and the row is saved at once."""
+    locked = Order.objects.select_for_update()
+    if new_row_of is not None and connection.vendor == "postgresql":
+        sequence = "nextval(pg_get_serial_sequence(%s, %s))"
+        table, column = new_row_of._meta.db_table, new_row_of._meta.pk.column
+        locked = locked.annotate(new_row_id=RawSQL(sequence, [table, column]))  # noqa: S611
     try:
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = locked.get(pk=order_id)
     except (Order.DoesNotExist, OverflowError):
         raise NotFound() from None
+    if not hasattr(order, "new_row_id"):
+        order.new_row_id = None
     check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
     return order
 
@@ -441,8 +456,10 @@ def _new_item(order: Order, data: dict[str, Any]) -> OrderItem:
     )
 
 
-def _lock_for_items(order_id: int, if_match: str | None) -> Order:
-    order = _lock_order(order_id, if_match)
+def _lock_for_items(
+    order_id: int, if_match: str | None, *, new_row_of: type[models.Model] | None = None
+) -> Order:
+    order = _lock_order(order_id, if_match, new_row_of=new_row_of)
     with rule_errors():
         rules.check_items_unlocked(order.status)
     return order
@@ -457,14 +474,14 @@ def item_add(
     request_id: str | None = None,
     if_match: str | None = None,
 ) -> OrderItem:
-    order = _lock_for_items(order_id, if_match)
+    order = _lock_for_items(order_id, if_match, new_row_of=OrderItem)
     log = EventLog(order, actor=actor, request_id=request_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(
             {"non_field_errors": [f"An order holds at most {MAX_ITEMS_PER_ORDER} items."]}
         )
     item = _new_item(order, data)
-    item.save()
+    log.add_new_row(item, order.new_row_id)
     log.add(
         PendingEvent(
             EventType.ITEM_ADDED,
@@ -561,8 +578,10 @@ def _commit_item_change(order: Order, log: EventLog, *, added: OrderItem | None 
 # --- payments ---------------------------------------------------------------------------------
 
 
-def _lock_for_payments(order_id: int, if_match: str | None) -> Order:
-    order = _lock_order(order_id, if_match)
+def _lock_for_payments(
+    order_id: int, if_match: str | None, *, new_row_of: type[models.Model] | None = None
+) -> Order:
+    order = _lock_order(order_id, if_match, new_row_of=new_row_of)
     with rule_errors():
         rules.check_payments_unlocked(order.status)
     return order
@@ -583,9 +602,10 @@ def payment_add(
     request_id: str | None = None,
     if_match: str | None = None,
 ) -> OrderPayment:
-    order = _lock_for_payments(order_id, if_match)
+    order = _lock_for_payments(order_id, if_match, new_row_of=OrderPayment)
     log = EventLog(order, actor=actor, request_id=request_id)
-    payment = OrderPayment.objects.create(order=order, **data)
+    payment = OrderPayment(order=order, **data)
+    log.add_new_row(payment, order.new_row_id)
     fields = _add_payment_to_totals(order, payment)
     if payment.approved:
         _check_approval(order, payment)
