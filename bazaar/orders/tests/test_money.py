@@ -502,9 +502,10 @@ LIST_QUERIES = 8
 # (bazaar.orders.documents): one query instead of five.
 ORDER_READS = 1 if connection.vendor == "postgresql" else 5
 RETRIEVE_QUERIES = 1 + ORDER_READS  # the token, the order with everything it nests
-# On PostgreSQL the order's update, its events, its change-feed row and the active webhook
-# subscriptions are one statement (bazaar.orders.events.EventLog.commit): three fewer.
-WRITE_TOGETHER_SAVES = 3 if connection.vendor == "postgresql" else 0
+# On PostgreSQL the new item or payment, the order's update, its events, its change-feed row and
+# the active webhook subscriptions are one statement (bazaar.orders.events.EventLog.commit):
+# four fewer.
+WRITE_TOGETHER_SAVES = 4 if connection.vendor == "postgresql" else 0
 # A payment add: the token; in a savepoint, the locked order (which is the 404 check: the view
 # does not look for the order first), the insert, the order's update (the payment counted into
 # amount_paid, not summed again), its event, its change-feed row (bazaar.feed), the active
