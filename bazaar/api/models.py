@@ -18,8 +18,17 @@ class Timestamped(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.updated_at = timezone.now()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "updated_at" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        fields = self.prepare_save(None if update_fields is None else list(update_fields))
+        if fields is not None:
+            kwargs["update_fields"] = fields
         super().save(*args, **kwargs)
+
+    def prepare_save(self, update_fields: list[str] | None) -> list[str] | None:
+        """What save() does to the row before Django writes it, for save() and for a writer
+        that sends the row's SQL itself (`bazaar.orders.events`): moves updated_at, and
+        returns `update_fields` with every field this changed (None: the whole row)."""
+        self.updated_at = timezone.now()
+        if update_fields is None:
+            return None
+        return list(dict.fromkeys([*update_fields, "updated_at"]))

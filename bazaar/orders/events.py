@@ -13,22 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection
 from django.dispatch import Signal
 from django.utils import timezone
 
 from bazaar.accounts.models import User
+from bazaar.api.models import Timestamped
 from bazaar.api.request_id import current_request_id
 from bazaar.db.statements import insert_sql, update_sql
 from bazaar.orders import pricing
-from bazaar.orders.models import (
-    MONEY_FIELDS,
-    EventType,
-    Order,
-    OrderEvent,
-    OrderItem,
-    OrderPayment,
-)
+from bazaar.orders.models import EventType, Order, OrderEvent, OrderItem, OrderPayment
 
 # Sent inside the transaction of the change, after its events are inserted, with `order` (as the
 # write left it, version moved), `events` (the OrderEvent rows, ids set), `was_paid` (the
@@ -213,7 +207,7 @@ class EventLog:
     actor: User | None = None
     request_id: str | None = None
     events: list[PendingEvent] = field(default_factory=list)
-    new_rows: list[models.Model] = field(default_factory=list)
+    new_rows: list[Timestamped] = field(default_factory=list)
     was_paid: bool = False
     # Set by the service that takes the order's lock: the order's state then, for `order_changes`.
     before: dict[str, Any] | None = None
@@ -225,7 +219,7 @@ class EventLog:
     def add(self, event: PendingEvent) -> None:
         self.events.append(event)
 
-    def add_new_row(self, row: models.Model, new_id: int | None) -> None:
+    def add_new_row(self, row: Timestamped, new_id: int | None) -> None:
         """A new row of the write (an item, a payment), which its events name. With `new_id`
         (drawn from its table's sequence with the order's lock: `services._lock_order`) it
         is inserted by `commit()`, in the statement of the order's update and the events, on
@@ -306,34 +300,31 @@ def _write_together(
     rows: list[OrderEvent],
     *,
     bump: bool,
-    new_rows: list[models.Model],
+    new_rows: list[Timestamped],
 ) -> dict[str, Any]:
     """PostgreSQL: the write's new rows' INSERTs (ids set: `add_new_row`), the order's UPDATE
     (when `bump`), its events' INSERT and every companion's part in one statement; sets the
     events' ids and returns the companions' values. A new row's foreign keys are checked at
     commit (Django's constraints are deferred), as the events' are.
 
-    The UPDATE is `Order.save(update_fields=fields)`'s own (money refreshed, `updated_at`
-    moved; `fields` None: every column), checked to have found its row as save() checks it."""
+    The UPDATE is `Order.save(update_fields=fields)`'s own (`prepare_save`, then the same SQL;
+    `fields` None: every column), checked to have found its row as save() checks it."""
     alias = connection.alias
     parts: list[str] = []
     params: list[Any] = []
-    now = timezone.now()
     for n, row in enumerate(new_rows):
-        row.updated_at = now  # as Timestamped.save() sets it
+        row.prepare_save(None)  # what its save() would have done (Timestamped)
         sql, values = insert_sql(type(row), [row], using=alias, with_pk=True)
         parts.append(f"new_{n} AS ({sql})")
         params += values
     if bump:
-        order.refresh_money()
-        order.updated_at = now
+        names = order.prepare_save(fields)  # the money and updated_at, as Order.save() does
         for row in rows:
             row.at = order.updated_at
-        names = (
-            [f.name for f in order._meta.concrete_fields if not f.primary_key and not f.generated]
-            if fields is None
-            else list(dict.fromkeys([*fields, *MONEY_FIELDS, "updated_at"]))
-        )
+        if names is None:
+            names = [
+                f.name for f in order._meta.concrete_fields if not (f.primary_key or f.generated)
+            ]
         sql, values = update_sql(order, names, using=alias)
         parts.append(f"updated AS ({sql} RETURNING 1)")
         params += values

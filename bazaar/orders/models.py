@@ -323,15 +323,13 @@ class Order(Timestamped):
     def __str__(self) -> str:
         return _("Order #%(id)s (%(key)s)") % {"id": self.pk, "key": self.key}
 
-    def save(self, *args, **kwargs):
+    def prepare_save(self, update_fields: list[str] | None) -> list[str] | None:
         # The money columns are a pure function of this row's own columns (pricing.order_money),
         # so they are rewritten on every save, whichever write made it: they can never disagree
         # with the facts they come from. Writers hold the order's row lock (services).
         self.refresh_money()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *MONEY_FIELDS]))
-        super().save(*args, **kwargs)
+        fields = super().prepare_save(update_fields)
+        return None if fields is None else list(dict.fromkeys([*fields, *MONEY_FIELDS]))
 
     @property
     def coupon_terms(self) -> pricing.CouponTerms | None:

@@ -119,8 +119,7 @@ def _lock_order(
         order = locked.get(pk=order_id)
     except (Order.DoesNotExist, OverflowError):
         raise NotFound() from None
-    if not hasattr(order, "new_row_id"):
-        order.new_row_id = None
+    order.new_row_id = getattr(order, "new_row_id", None)  # annotated only on PostgreSQL
     check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
     return order
 
