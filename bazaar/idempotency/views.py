@@ -37,6 +37,8 @@ class IdempotentViewMixin:
     idempotency_transaction: ExitStack | None = None
     idempotency_claim: services.Claim | None = None
     idempotency_savepoint: str | None = None
+    # Set by idempotency_answer_store(): the statement that reads the answer stores it.
+    idempotency_answer: services.AnswerStore | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if keys.HEADER not in request.headers or not keys.takes_key(request.method, request.path):
@@ -77,6 +79,25 @@ class IdempotentViewMixin:
         # The handler's services need no savepoints of their own (bazaar.db.transactions).
         self.idempotency_transaction.enter_context(request_savepoint_covers())
 
+    def idempotency_answer_store(self, status_code: int) -> services.AnswerStore | None:
+        """For a handler about to read its answer (`status_code`, the negotiated renderer's
+        content type, no Location) as one row on `connection`: the store that the reading
+        statement can do as well, or None when this request stores nothing (no key) or the
+        read is not on the connection that holds the claim. See `services.AnswerStore`."""
+        claim = self.idempotency_claim
+        if claim is None or not keys.is_stored(status_code) or status_code >= 400:
+            return None
+        request = self.request
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None:
+            return None
+        # As DRF's Response.rendered_content names it.
+        media_type = getattr(request, "accepted_media_type", None) or renderer.media_type
+        charset = getattr(renderer, "charset", None)
+        content_type = f"{media_type}; charset={charset}" if charset else media_type
+        self.idempotency_answer = services.AnswerStore(claim, status_code, content_type)
+        return self.idempotency_answer
+
     def handle_exception(self, exc):
         if isinstance(exc, Replay):
             return exc.response()
@@ -89,13 +110,18 @@ class IdempotentViewMixin:
             return
         if hasattr(response, "render"):
             response.render()  # the stored body is the bytes sent
+        stored = self.idempotency_answer
         if response.status_code >= 400:
-            # Like Atomic.__exit__: clear a failed query's mark, then return to the savepoint.
+            # Like Atomic.__exit__: clear a failed query's mark, then return to the savepoint
+            # (which takes back an answer stored by the handler's read, too).
             transaction.set_rollback(False)
             transaction.savepoint_rollback(self.idempotency_savepoint)
+            stored = None
         # A kept savepoint is not released: COMMIT releases it, one round trip fewer.
         if keys.is_stored(response.status_code) and not response.streaming:
-            services.response_store(claim=claim, response=response)
+            services.response_store(claim=claim, response=response, stored=stored)
+        elif stored is not None and stored.written is not None:
+            services.response_forget(claim=claim)  # a 2xx stream: none is kept
 
 
 _idempotent_classes: dict[type, type] = {}

@@ -33,11 +33,14 @@ from django.db import connections, router
 
 from bazaar.api.functions import utc_timestamp_sql
 from bazaar.db.prepared import prepared_cursor
+from bazaar.idempotency.models import StoredResponse
+from bazaar.idempotency.services import AnswerStore
 from bazaar.media.models import Image, Thumbnail
 from bazaar.orders.models import Order
 from bazaar.orders.selectors import order_rows_by_ids, order_rows_related
 from bazaar.orders.serializers.shapes import ORDER_RESPONSE_KEYS, orders_data
 from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
+from bazaar.orders.versions import order_etag_sql
 
 __all__ = ["OrderBody", "OrderDocument", "order_body", "order_documents"]
 
@@ -311,7 +314,8 @@ shipping_json AS MATERIALIZED (SELECT m.id, {method_object} AS doc FROM shipping
 {places("geo_state", "state", True, "billing_state_id", "shipping_state_id")},
 {places("geo_city", "city", False, "billing_city_id", "shipping_city_id")},
 {places("methods_branch", "branch", True, "pickup_branch_id")}
-SELECT o.id, o.version, (SELECT row_to_json(document) FROM (SELECT {fields}) document)::text
+SELECT o.id, o.version,
+       (SELECT row_to_json(document) FROM (SELECT {fields}) document)::text AS json
 FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS wanted(id, position)
 JOIN orders_order o ON o.id = wanted.id
 ORDER BY wanted.position"""
@@ -332,10 +336,15 @@ def _prefix(storage, request) -> str | None:
     return request.build_absolute_uri(storage.base_url) if request is not None else storage.base_url
 
 
-def order_documents(ids: Sequence[int], request) -> list[OrderDocument] | None:
+def order_documents(
+    ids: Sequence[int], request, *, store: AnswerStore | None = None
+) -> list[OrderDocument] | None:
     """The documents of the orders `ids` that exist, in the order of `ids`, or None where the
     database cannot build them (not PostgreSQL, or a storage whose URLs are not a base + path):
-    the caller shapes the rows in Python then."""
+    the caller shapes the rows in Python then.
+
+    `store`: the document of one order is a keyed request's answer, stored by this statement
+    (`idempotency.services.AnswerStore`) when it runs on the connection that holds the key."""
     connection = connections[router.db_for_read(Order)]
     if connection.vendor != "postgresql":
         return None
@@ -353,9 +362,17 @@ def order_documents(ids: Sequence[int], request) -> list[OrderDocument] | None:
         "thumbnails": thumbnails,
         "currency": settings.CURRENCY,
     }
+    if store is None or len(ids) != 1 or connection.alias != router.db_for_write(StoredResponse):
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(documents_sql(), params)
+            return [OrderDocument(*row) for row in cursor.fetchall()]
+    sql = store.sql(documents_sql(), body="answer.json", etag=order_etag_sql("answer"))
     with prepared_cursor(connection) as cursor:
-        cursor.execute(documents_sql(), params)
-        return [OrderDocument(*row) for row in cursor.fetchall()]
+        cursor.execute(sql, {**params, **store.params()})
+        rows = cursor.fetchall()
+    for *document, etag in rows:
+        store.stored(etag=etag, body=document[2])
+    return [OrderDocument(*document) for *document, _etag in rows]
 
 
 @dataclass(frozen=True)
@@ -368,7 +385,7 @@ class OrderBody:
     data: Any
 
 
-def order_body(order_id: int, request) -> OrderBody | None:
+def order_body(order_id: int, request, *, store: AnswerStore | None = None) -> OrderBody | None:
     """One order (deleted ones included) as the API shows it, or None when there is none.
 
     On PostgreSQL its document, in one statement instead of five reads (the order, its items,
@@ -377,7 +394,7 @@ def order_body(order_id: int, request) -> OrderBody | None:
     (`serializers.orders_data`): for 100 orders the database took longer to write their JSON
     (9.6 ms) than the six plain reads and the shaping together (about 6 ms), measured at a
     million orders (docs/performance-analysis.md)."""
-    documents = order_documents([order_id], request)
+    documents = order_documents([order_id], request, store=store)
     if documents is not None:
         return next((OrderBody(d.id, d.version, orjson.Fragment(d.json)) for d in documents), None)
     shaped = orders_data(order_rows_related(order_rows_by_ids([order_id])), request)

@@ -10,6 +10,11 @@ def order_etag(order_id: int, version: int) -> str:
     return f'"{order_id}-{version}"'
 
 
+def order_etag_sql(row: str) -> str:
+    """`order_etag` in PostgreSQL, over a row of `row` with `id` and `version` columns."""
+    return f"""'"' || {row}.id || '-' || {row}.version || '"'"""
+
+
 def etag_matches(header: str, etag: str) -> bool:
     """Strong comparison (RFC 9110 §13.1.1): `*` matches, a weak tag never does."""
     tags = parse_etags(header)
