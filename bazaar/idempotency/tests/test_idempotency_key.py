@@ -394,9 +394,7 @@ def test_the_stored_answer_is_the_response_sent(admin_client, order_body):
     assert OrderItem.objects.filter(order_id=order_id).count() == 1
 
 
-def test_an_answer_rendered_otherwise_than_its_document_is_stored_as_sent(
-    admin_client, order_body
-):
+def test_an_answer_rendered_otherwise_than_its_document_is_stored_as_sent(admin_client, order_body):
     # The browsable API renders the order as HTML, not as the JSON document that the reading
     # statement stored: the rendered response is stored over it.
     created = post(admin_client, "/api/orders/", order_body, key="k-1", HTTP_ACCEPT="text/html")
