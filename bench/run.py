@@ -924,11 +924,13 @@ def key_costs(r: dict[str, Any]) -> list[str]:
     out = [
         "",
         "What `Idempotency-Key` costs, measured alternately with the same write sent without a "
-        "key. Statements count BEGIN and COMMIT: a keyed write adds the advisory lock, the "
-        "lookup, a savepoint around the handler and the stored answer; the write's own BEGIN "
+        "key. Statements count BEGIN and COMMIT: a keyed write adds the claim (the advisory "
+        "lock and the lookup of a stored answer, one statement on PostgreSQL) and a savepoint "
+        "around the handler, and stores its answer (on PostgreSQL in the statement that reads "
+        "the order's document, bazaar.idempotency.services.AnswerStore); the write's own BEGIN "
         "and COMMIT are the request's, and the savepoint around the handler stands in for the "
         "service's own (bazaar.db.transactions). Expired keys are purged by a task that one "
-        "stored answer in 1,000 enqueues. A replay is the token, the lock and the lookup.",
+        "stored answer in 1,000 enqueues. A replay is the token and the claim.",
         "",
         "| write | queries no key → key | replay queries | p50 ms no key → key "
         "| p95 ms no key → key |",

@@ -162,6 +162,27 @@ def choose_options(
     return chosen
 
 
+def new_item_terms(product: Product, attrs: dict[str, Any]) -> dict[str, Any]:
+    """A new item's values from its body (`attrs`: checked fields, `options` as value ids) and
+    its product: the product active, its options chosen, the price the catalog's (with the
+    options' deltas) when none is given, the discount and the line's amount within bounds."""
+    check_product_active(product)
+    chosen = resolve_options(product, attrs.get("options", []))
+    unit_price = attrs.get("unit_price", catalog_unit_price(product, chosen))
+    unit_discount = attrs.get("unit_discount", 0)
+    quantity = attrs.get("quantity", 1)
+    check_unit_discount(unit_discount, unit_price)
+    check_line_amount(unit_price, quantity)
+    return {
+        **attrs,
+        "product": product,
+        "options": chosen,
+        "unit_price": unit_price,
+        "unit_discount": unit_discount,
+        "quantity": quantity,
+    }
+
+
 def resolve_options(product: Product, value_ids: list[int]) -> list[ProductOptionValue]:
     """`choose_options` over the product's option groups (one query for groups and values; none
     for a product read by `catalog.selectors.products_for_items` that has no groups)."""

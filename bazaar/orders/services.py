@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -26,11 +26,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from bazaar.accounts.models import User
 from bazaar.api.errors import Conflict
 from bazaar.api.limits import MAX_ITEMS_PER_ORDER
+from bazaar.api.relations import missing_row_message
 from bazaar.catalog.models import Product, ProductOptionValue
+from bazaar.catalog.selectors import products_for_items
 from bazaar.coupons.models import Coupon
 from bazaar.coupons.services import coupon_check_apply, coupon_check_uses
 from bazaar.customers.models import Customer
 from bazaar.customers.services import customer_create
+from bazaar.db.statements import RowsTogether
 from bazaar.db.transactions import write_atomic
 from bazaar.fulfilment import rules as fulfilment_rules
 from bazaar.jobs.tasks import after_status_write
@@ -100,6 +103,15 @@ def order_refresh_totals(*, order: Order, items: bool = True, payments: bool = T
     return order
 
 
+def _order_to_lock(new_row_of: type[models.Model] | None) -> QuerySet[Order]:
+    locked = Order.objects.select_for_update()
+    if new_row_of is not None and connection.vendor == "postgresql":
+        sequence = "nextval(pg_get_serial_sequence(%s, %s))"
+        table, column = new_row_of._meta.db_table, new_row_of._meta.pk.column
+        locked = locked.annotate(new_row_id=RawSQL(sequence, [table, column]))  # noqa: S611
+    return locked
+
+
 def _lock_order(
     order_id: int, if_match: str | None = None, *, new_row_of: type[models.Model] | None = None
 ) -> Order:
@@ -110,18 +122,56 @@ def _lock_order(
     is drawn from the table's sequence in the same statement (`order.new_row_id`), so that the
     row can be inserted with the order's update and its events, which name it, in one statement
     (`EventLog.add_new_row`); elsewhere `new_row_id` is None and the row is saved at once."""
-    locked = Order.objects.select_for_update()
-    if new_row_of is not None and connection.vendor == "postgresql":
-        sequence = "nextval(pg_get_serial_sequence(%s, %s))"
-        table, column = new_row_of._meta.db_table, new_row_of._meta.pk.column
-        locked = locked.annotate(new_row_id=RawSQL(sequence, [table, column]))  # noqa: S611
     try:
-        order = locked.get(pk=order_id)
-    except (Order.DoesNotExist, OverflowError):
-        raise NotFound() from None
+        [order] = _order_lock(new_row_of).read(order_id)
+    except OverflowError:
+        order = None
+    if order is None:
+        raise NotFound()
     order.new_row_id = getattr(order, "new_row_id", None)  # annotated only on PostgreSQL
     check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
     return order
+
+
+# Values no id is, standing for the ids in the statements compiled once (RowsTogether).
+_ORDER_SLOT, _PRODUCT_SLOT = -2_000_000_001, -2_000_000_002
+_ORDER_LOCKS: dict[type[models.Model] | None, RowsTogether] = {}
+
+
+def _order_lock(new_row_of: type[models.Model] | None) -> RowsTogether:
+    """The statement that locks an order (drawing the id of a new row of `new_row_of`)."""
+    lock = _ORDER_LOCKS.get(new_row_of)
+    if lock is None:
+        lock = _ORDER_LOCKS[new_row_of] = RowsTogether(
+            lambda order_id: (_order_to_lock(new_row_of).filter(pk=order_id).order_by(),),
+            slots=(_ORDER_SLOT,),
+        )
+    return lock
+
+
+# The order locked with a new item's id drawn, and the item's product.
+_ORDER_AND_PRODUCT = RowsTogether(
+    lambda order_id, product_id: (
+        _order_to_lock(OrderItem).filter(pk=order_id).order_by(),
+        products_for_items().filter(pk=product_id).order_by(),
+    ),
+    slots=(_ORDER_SLOT, _PRODUCT_SLOT),
+)
+
+
+def _lock_order_with_product(order_id: int, product_id: int) -> tuple[Order, Product | None]:
+    """The order locked (a 404 when there is none) with its new item's id drawn as
+    `_lock_order` draws it, and the product `product_id` (None if none), in one statement on
+    PostgreSQL. `If-Match` is the caller's to check, after what it checks of the product: a
+    refused body is a 400 before a stale version's 412."""
+    try:
+        order, product = _ORDER_AND_PRODUCT.read(order_id, product_id)
+    except OverflowError:
+        order = product = None
+    if order is None:
+        raise NotFound()
+    order.new_row_id = getattr(order, "new_row_id", None)  # annotated only on PostgreSQL
+    return order, product
 
 
 def _check_order_amount(order: Order) -> None:
@@ -464,6 +514,24 @@ def _lock_for_items(
     return order
 
 
+def _lock_for_new_item(
+    order_id: int, if_match: str | None, data: dict[str, Any]
+) -> tuple[Order, dict[str, Any]]:
+    """The order locked with the item's product read, and the item's values with its product:
+    refused in the order the API refuses them, a missing order (404), the body (400), a stale
+    version (412), the order's state (409)."""
+    product_id: int = data["product"]
+    order, product = _lock_order_with_product(order_id, product_id)
+    if product is None:
+        raise ValidationError({"product": [missing_row_message(Product, product_id)]})
+    with rule_errors():
+        data = rules.new_item_terms(product, data)
+    check_if_match(order_id=order.pk, version=order.version, if_match=if_match)
+    with rule_errors():
+        rules.check_items_unlocked(order.status)
+    return order, data
+
+
 @write_atomic
 def item_add(
     *,
@@ -473,7 +541,14 @@ def item_add(
     request_id: str | None = None,
     if_match: str | None = None,
 ) -> OrderItem:
-    order = _lock_for_items(order_id, if_match, new_row_of=OrderItem)
+    """A new item from `data`: checked values with the product as a row (`new_item_terms`
+    applied, as the item serializer and the admin's form do), or with the product by id
+    alone (the API: the product is then read with the order's lock, one statement fewer, and
+    checked here as the serializer would have)."""
+    if isinstance(data["product"], Product):
+        order = _lock_for_items(order_id, if_match, new_row_of=OrderItem)
+    else:
+        order, data = _lock_for_new_item(order_id, if_match, data)
     log = EventLog(order, actor=actor, request_id=request_id)
     if order.item_count >= MAX_ITEMS_PER_ORDER:  # stored totals are exact under the lock
         raise ValidationError(

@@ -150,7 +150,7 @@ def test_an_answer_stored_after_the_claim_read_makes_the_second_run_roll_back(ad
     client = client_for(admin)
 
     def store_from_elsewhere(execute, sql, params, many, context):
-        if sql.endswith("FOR UPDATE"):  # the handler locks the order
+        if "FOR UPDATE" in sql:  # the handler locks the order (reading the product with it)
             with psycopg.connect(**other_connection_params(), autocommit=True) as other:
                 other.execute(
                     "INSERT INTO idempotency_storedresponse (user_id, key, method, path, "

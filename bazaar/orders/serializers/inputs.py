@@ -231,6 +231,10 @@ class OrderItemWriteSerializer(Serializer):
 
     def validate(self, attrs):
         item: OrderItem | None = self.instance
+        if item is None and isinstance(attrs.get("product"), int):
+            # The product by id alone (IDS_ONLY): the write reads it with the order's lock and
+            # applies `rules.new_item_terms` itself (`services.item_add`).
+            return attrs
         product = attrs.get("product") or item.product
         if item is not None and "product" in attrs and attrs["product"].pk != item.product_id:
             raise serializers.ValidationError(
@@ -242,16 +246,11 @@ class OrderItemWriteSerializer(Serializer):
             )
         with rule_errors():  # the rules the admin's item form checks too (orders.rules)
             if item is None:
-                rules.check_product_active(product)
-                chosen = rules.resolve_options(product, attrs.get("options", []))
-                attrs["options"] = chosen
-                catalog_price = rules.catalog_unit_price(product, chosen)
-            else:
-                attrs.pop("options", None)
-                catalog_price = item.unit_price
-            unit_price = attrs.get("unit_price", catalog_price)
-            unit_discount = attrs.get("unit_discount", item.unit_discount if item else 0)
-            quantity = attrs.get("quantity", item.quantity if item else 1)
+                return rules.new_item_terms(product, attrs)
+            attrs.pop("options", None)
+            unit_price = attrs.get("unit_price", item.unit_price)
+            unit_discount = attrs.get("unit_discount", item.unit_discount)
+            quantity = attrs.get("quantity", item.quantity)
             rules.check_unit_discount(unit_discount, unit_price)
             rules.check_line_amount(unit_price, quantity)
         attrs.update(

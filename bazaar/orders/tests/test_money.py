@@ -514,9 +514,10 @@ WRITE_TOGETHER_SAVES = 4 if connection.vendor == "postgresql" else 0
 # SPEC §14: a payment write answers with shipments and refunds too (two queries).
 PAYMENT_ADD_QUERIES = 9 + ORDER_READS - WRITE_TOGETHER_SAVES
 # An item add also reads its product with the image and whether it has option groups (one
-# query), and sums nothing either: the new item is counted into the stored totals and the
-# fulfilment status (services._add_to_totals, fulfilment.rules.fulfilment_status_after_adding).
-ITEM_ADD_QUERIES = PAYMENT_ADD_QUERIES + 1
+# query; on PostgreSQL in the order's locking statement, services._lock_order_with_product),
+# and sums nothing either: the new item is counted into the stored totals and the fulfilment
+# status (services._add_to_totals, fulfilment.rules.fulfilment_status_after_adding).
+ITEM_ADD_QUERIES = PAYMENT_ADD_QUERIES + (0 if connection.vendor == "postgresql" else 1)
 
 
 def test_lists_retrieves_and_writes_of_coupon_orders_cost_pinned_flat_queries(

@@ -402,7 +402,28 @@ def test_admin_and_serializers_call_the_rules_not_copies():
         "check_line_amount", "place_and_delivery_errors", "check_active",
     ):  # fmt: skip
         assert f"rules.{function}" in sources["admin.py"]
+    for function in (
+        "check_unit_discount", "check_line_amount", "place_and_delivery_errors", "check_active",
+    ):  # fmt: skip
         assert f"rules.{function}" in sources["serializers/inputs.py"]
+    # A new item's product rules (active, options, the catalog price) and its amounts are one
+    # rule function, which the serializer calls, and the service when it reads the product with
+    # the order's lock (services._lock_for_new_item).
+    for name in ("serializers/inputs.py", "services.py"):
+        assert "rules.new_item_terms" in sources[name]
+    terms = ast.get_source_segment(
+        rules_source := (PACKAGE / "orders" / "rules.py").read_text(),
+        next(
+            node
+            for node in ast.parse(rules_source).body
+            if isinstance(node, ast.FunctionDef) and node.name == "new_item_terms"
+        ),
+    )
+    for function in (
+        "check_product_active", "resolve_options", "catalog_unit_price", "check_unit_discount",
+        "check_line_amount",
+    ):  # fmt: skip
+        assert f"{function}(" in terms
     for function in (
         "check_items_unlocked", "check_payments_unlocked", "check_order_amount", "check_approval",
     ):  # fmt: skip

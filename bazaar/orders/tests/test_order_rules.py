@@ -351,6 +351,49 @@ def test_item_product_must_exist_be_active_and_not_change(admin_client, make_ord
     assert response.status_code == 400
 
 
+def test_an_item_add_is_refused_in_one_order_missing_order_body_version_state(
+    admin_client, make_order, product
+):
+    """The product is read with the order's lock (services._lock_order_with_product), after
+    the body's other fields are checked; the refusals still come in the order they did when
+    the serializer read it first: 404, then 400, then 412, then 409."""
+    order = make_order()
+    stale = {"HTTP_IF_MATCH": f'"{order.pk}-0"'}
+    inactive = ProductFactory(is_active=False)
+
+    missing_order = admin_client.post("/api/orders/424242/items/", {"product": 999999})
+    assert missing_order.status_code == 404
+    both = add_item(admin_client, order.pk, product=999999, quantity=0)
+    assert both.status_code == 400
+    assert set(both.json()) == {"product", "quantity"}  # every field's error, as before
+    assert both.json()["product"] == ["No product with id 999999."]
+    missing = admin_client.post(f"/api/orders/{order.pk}/items/", {"product": 999999}, **stale)
+    assert missing.status_code == 400
+    assert missing.json() == {"product": ["No product with id 999999."]}
+    refused = admin_client.post(f"/api/orders/{order.pk}/items/", {"product": inactive.pk}, **stale)
+    assert refused.status_code == 400
+    assert "inactive" in refused.json()["product"][0]
+    assert (
+        admin_client.post(
+            f"/api/orders/{order.pk}/items/", {"product": product.pk}, **stale
+        ).status_code
+        == 412
+    )
+    Order.objects.filter(pk=order.pk).update(status=Status.COMPLETED)
+    assert add_item(admin_client, order.pk, product=inactive.pk).status_code == 400
+    assert add_item(admin_client, order.pk, product=product.pk).status_code == 409
+    assert not OrderItem.objects.exists()
+
+
+def test_an_item_goes_to_its_order_with_its_product(admin_client, make_order, product):
+    first, second = make_order(), make_order()
+    other = ProductFactory(price=1200)
+    add_item(admin_client, second.pk, product=other.pk, quantity=2)
+    add_item(admin_client, first.pk, product=product.pk)
+    rows = sorted(OrderItem.objects.values_list("order_id", "product_id", "unit_price", "quantity"))
+    assert rows == sorted([(second.pk, other.pk, 1200, 2), (first.pk, product.pk, 250_000, 1)])
+
+
 def test_referenced_product_cannot_be_deleted(admin_client, make_order, product):
     add_item(admin_client, make_order().pk, product=product.pk)
     response = admin_client.delete(f"/api/products/{product.pk}/")
