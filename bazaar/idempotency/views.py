@@ -81,9 +81,10 @@ class IdempotentViewMixin:
 
     def idempotency_answer_store(self, status_code: int) -> services.AnswerStore | None:
         """For a handler about to read its answer (`status_code`, the negotiated renderer's
-        content type, no Location) as one row on `connection`: the store that the reading
-        statement can do as well, or None when this request stores nothing (no key) or the
-        read is not on the connection that holds the claim. See `services.AnswerStore`."""
+        content type, no Location): the store that the reading statement can do as well, or
+        None when this request stores no such answer (no key, a 4xx/5xx). The reader uses it
+        only on the connection that holds the claim (`orders.documents.order_documents`); the
+        rendered response is checked against it afterwards. See `services.AnswerStore`."""
         claim = self.idempotency_claim
         if claim is None or not keys.is_stored(status_code) or status_code >= 400:
             return None
