@@ -1,5 +1,7 @@
 import hashlib
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django_redis.cache import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
@@ -14,10 +16,17 @@ class SettingsRateMixin:
         return super().get_rate()
 
 
+def _backend(cache):
+    """The cache itself: DRF's throttles hold Django's `cache`, a proxy to the default cache of
+    the thread, which is no `RedisCache` even when the cache behind it is."""
+    return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
+
+
 def window_counts(cache, current: str, previous: str, ttl: int) -> tuple[int, int]:
     """Count one more request in the `current` window's counter and read the `previous`
     window's: (current after counting, previous). On Redis one round trip (INCR, EXPIRE, GET in
     one pipeline, INCR atomic across workers); on the database cache a read and a write."""
+    cache = _backend(cache)
     if isinstance(cache, RedisCache):
         client = cache.client.get_client(write=True)
         current_key, previous_key = cache.make_key(current), cache.make_key(previous)
@@ -35,6 +44,7 @@ def window_counts(cache, current: str, previous: str, ttl: int) -> tuple[int, in
 
 def window_uncount(cache, current: str, ttl: int) -> None:
     """Take back a refused request: a client retrying while refused does not keep itself out."""
+    cache = _backend(cache)
     if isinstance(cache, RedisCache):
         cache.client.get_client(write=True).decr(cache.make_key(current))
     else:

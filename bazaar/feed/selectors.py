@@ -15,6 +15,7 @@ from django.db.models import Max, Q
 from django.db.models.expressions import RawSQL
 
 from bazaar.feed.models import OrderChange
+from bazaar.media.serializers import image_url_prefix
 from bazaar.orders import selectors as order_selectors
 from bazaar.orders.serializers import orders_data
 from bazaar.orders.status import Status
@@ -76,7 +77,9 @@ def feed_page(*, after: tuple[int, int], limit: int, request) -> FeedPage:
     for row in rows:
         order_ids.pop(row["order_id"], None)
         order_ids[row["order_id"]] = None
-    loaded = order_selectors.order_rows_related(order_selectors.order_rows_by_ids(list(order_ids)))
+    loaded = order_selectors.order_rows_related(
+        order_selectors.order_rows_by_ids(list(order_ids)), image_url_prefix(request)
+    )
     shaped = {order["id"]: order for order in orders_data(loaded, request)}
     results = [
         {

@@ -25,14 +25,26 @@ def _absolute(url: str, request) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def _url_maker(storage: Storage, request) -> Callable[[str], str]:
-    """`path -> _absolute(storage.url(path), request)`. For the file system storage (whose `url`
-    is `urljoin(base_url, filepath_to_uri(path))`) the absolute prefix is found once and each
-    path appended to it: `urljoin` and `build_absolute_uri` per file were ~20 % of a page of
-    100 orders, which shows a few hundred pictures."""
+def url_prefix(storage: Storage, request) -> str | None:
+    """The absolute base every file URL of `storage` starts with (ending with "/"), or None
+    where a storage's URLs are not its base + the path: the file system storage's `url` is
+    `urljoin(base_url, filepath_to_uri(path))`, a custom storage's may be anything."""
     # `storage.url`, not the type's: the default storage is a lazy proxy to the real one.
-    if getattr(storage.url, "__func__", None) is FileSystemStorage.url and storage.base_url:
-        prefix = _absolute(storage.base_url, request)  # base_url ends with "/"
+    if getattr(storage.url, "__func__", None) is not FileSystemStorage.url or not storage.base_url:
+        return None
+    return _absolute(storage.base_url, request)
+
+
+def image_url_prefix(request) -> str | None:
+    """`url_prefix` of the images' storage."""
+    return url_prefix(Image._meta.get_field("file").storage, request)
+
+
+def _url_maker(prefix: str | None, storage: Storage, request) -> Callable[[str], str]:
+    """`path -> _absolute(storage.url(path), request)`. Where the storage has a prefix
+    (`url_prefix`) each path is appended to it: `urljoin` and `build_absolute_uri` per file
+    were ~20 % of a page of 100 orders, which shows a few hundred pictures."""
+    if prefix is not None:
         return lambda path: prefix + filepath_to_uri(path).lstrip("/")
     return lambda path: _absolute(storage.url(path), request)
 
@@ -55,8 +67,12 @@ class FileURLs:
     hundreds of items."""
 
     def __init__(self, request) -> None:
-        self.image = _memoised(_url_maker(Image._meta.get_field("file").storage, request))
-        self.thumbnail = _memoised(_url_maker(Thumbnail._meta.get_field("file").storage, request))
+        images = Image._meta.get_field("file").storage
+        thumbnails = Thumbnail._meta.get_field("file").storage
+        # Where the database may write image URLs itself (`bazaar.media.sql`), else None.
+        self.image_prefix = url_prefix(images, request)
+        self.image = _memoised(_url_maker(self.image_prefix, images, request))
+        self.thumbnail = _memoised(_url_maker(url_prefix(thumbnails, request), thumbnails, request))
 
 
 def image_data(image: Image | None, request) -> dict[str, Any] | None:

@@ -28,7 +28,6 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import connections, router
 
 from bazaar.api.functions import utc_timestamp_sql
@@ -36,8 +35,10 @@ from bazaar.db.prepared import prepared_cursor
 from bazaar.idempotency.models import StoredResponse
 from bazaar.idempotency.services import AnswerStore
 from bazaar.media.models import Image, Thumbnail
+from bazaar.media.serializers import url_prefix
+from bazaar.media.sql import file_url_sql
 from bazaar.orders.models import Order
-from bazaar.orders.selectors import order_rows_by_ids, order_rows_related
+from bazaar.orders.selectors import order_rows_by_ids, order_rows_related, snapshot_sql
 from bazaar.orders.serializers.shapes import ORDER_RESPONSE_KEYS, orders_data
 from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
 from bazaar.orders.versions import order_etag_sql
@@ -55,23 +56,6 @@ def _ts(column: str) -> str:
 def _text(value: str) -> str:
     """A SQL string literal of a value from this module's own tables (statuses, units)."""
     return "'" + value.replace("'", "''") + "'"
-
-
-# `quote(path, safe="/~!*()'")` (django.utils.encoding.filepath_to_uri), on a path whose
-# backslashes are slashes: kept as is when every character is safe (the usual case, checked by
-# one regular expression), otherwise character by character, each unsafe one as its UTF-8 bytes.
-_URI_SAFE = "^[A-Za-z0-9_.~!*()''/-]*$"
-
-
-def _file_url(prefix_param: str, column: str) -> str:
-    path = f"replace({column}, E'\\\\', '/')"
-    encoded = (
-        f"(SELECT string_agg(CASE WHEN c ~ '[A-Za-z0-9_.~!*()''/-]' THEN c ELSE "
-        f"upper(regexp_replace(encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%%\\1', 'g')) END, "
-        f"'' ORDER BY n) FROM regexp_split_to_table({path}, '') WITH ORDINALITY AS chars(c, n))"
-    )
-    uri = f"(CASE WHEN {path} ~ '{_URI_SAFE}' THEN {path} ELSE coalesce({encoded}, '') END)"
-    return f"({prefix_param} || ltrim({uri}, '/'))"
 
 
 def _human_size(column: str) -> str:
@@ -133,7 +117,8 @@ def _lines(table: str, parent: str, parent_id: str) -> str:
 
 @cache
 def documents_sql() -> str:
-    thumbnail = _object(f"t.id AS id, {_file_url('%(thumbnails)s', 't.file')} AS f, t.size AS size")
+    thumbnail_url = file_url_sql("%(thumbnails)s", "t.file")
+    thumbnail = _object(f"t.id AS id, {thumbnail_url} AS f, t.size AS size")
     thumbnails = _json_list(
         f"SELECT {thumbnail} AS doc, t.size, t.id FROM media_thumbnail t WHERE t.image_id = im.id",
         "size, id",
@@ -141,7 +126,7 @@ def documents_sql() -> str:
     image_columns = (
         f"im.id AS id, 'image' AS type, im.name AS name, im.size AS size, "
         f"{_human_size('im.size')} AS human_readable_size, "
-        f"{_file_url('%(images)s', 'im.file')} AS f, im.width AS width, im.height AS height, "
+        f"{file_url_sql('%(images)s', 'im.file')} AS f, im.width AS width, im.height AS height, "
         f"im.mode AS mode, {thumbnails} AS thumbnails"
     )
     image = f"""
@@ -156,12 +141,8 @@ def documents_sql() -> str:
     def place(table: str, column: str) -> str:
         return f"(SELECT doc FROM {table}_json WHERE id = {column})"
 
-    snapshot_url = _file_url("%(images)s", "(i.product_data->'image'->>'f')")
     item_columns = f"""i.id AS id, i.product_id AS product, p.title AS product_title,
-        p.title AS product_name,
-        (CASE WHEN coalesce(i.product_data->'image'->>'f', '') = '' THEN i.product_data
-         ELSE jsonb_set(i.product_data, '{{image,f}}', to_jsonb({snapshot_url})) END)
-        AS product_data,
+        p.title AS product_name, {snapshot_sql("%(images)s", "i")} AS product_data,
         i.unit_price AS unit_price, i.unit_discount AS unit_discount, i.quantity AS quantity,
         i.notes AS notes, i.unit_price * i.quantity AS subtotal,
         i.unit_discount * i.quantity AS discount,
@@ -328,14 +309,6 @@ class OrderDocument:
     json: str
 
 
-def _prefix(storage, request) -> str | None:
-    """The absolute base every file URL of `storage` starts with, as `FileURLs` builds it, or
-    None where a storage's URLs are not its base + the path (a custom storage)."""
-    if getattr(storage.url, "__func__", None) is not FileSystemStorage.url or not storage.base_url:
-        return None
-    return request.build_absolute_uri(storage.base_url) if request is not None else storage.base_url
-
-
 def order_documents(
     ids: Sequence[int], request, *, store: AnswerStore | None = None
 ) -> list[OrderDocument] | None:
@@ -348,8 +321,8 @@ def order_documents(
     connection = connections[router.db_for_read(Order)]
     if connection.vendor != "postgresql":
         return None
-    images = _prefix(Image._meta.get_field("file").storage, request)
-    thumbnails = _prefix(Thumbnail._meta.get_field("file").storage, request)
+    images = url_prefix(Image._meta.get_field("file").storage, request)
+    thumbnails = url_prefix(Thumbnail._meta.get_field("file").storage, request)
     if images is None or thumbnails is None:
         return None
     # An id past bigint is no order (a 404, as on the Python path), not an error of the cast.

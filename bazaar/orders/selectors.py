@@ -24,6 +24,7 @@ from bazaar.api.rows import Read, Row, RowQuery, ids_match, ids_param, in_order,
 from bazaar.fulfilment.models import Refund, Shipment
 from bazaar.geo.models import City, Country, State
 from bazaar.media.models import Image
+from bazaar.media.sql import file_url_sql
 from bazaar.methods.models import Branch
 from bazaar.orders.models import Order, OrderItem, OrderPayment, OrderStatusDelta
 from bazaar.orders.status import Status
@@ -81,10 +82,33 @@ def order_queryset() -> QuerySet[Order]:
     return Order.objects.all()
 
 
+def snapshot_sql(prefix_param: str, alias: str) -> str:
+    """An item's product snapshot (the jsonb column of `alias`) as the API shows it: its
+    image's file path made the URL under the prefix `prefix_param`, as
+    `serializers.product_snapshot_data` makes it in Python."""
+    data = f"{alias}.product_data"
+    url = file_url_sql(prefix_param, f"({data}->'image'->>'f')")
+    return (
+        f"(CASE WHEN coalesce({data}->'image'->>'f', '') = '' THEN {data} "
+        f"ELSE jsonb_set({data}, '{{image,f}}', to_jsonb({url})) END)"
+    )
+
+
 TIMESTAMPS = (("created", "created_at"), ("updated", "updated_at"))
-# Each kind of row the order shape nests, read by SQL built once (bazaar/api/rows.py).
-ORDERS = RowQuery(Order, "o", ORDER_ROW, TIMESTAMPS)
-ITEMS = RowQuery(OrderItem, "i", ITEM_ROW, TIMESTAMPS)
+# Each kind of row the order shape nests, read by SQL built once (bazaar/api/rows.py). The JSON
+# the API shows as stored passes through as its text on PostgreSQL.
+ORDERS = RowQuery(Order, "o", ORDER_ROW, TIMESTAMPS, raw_json=("extra", "tags"))
+ITEMS = RowQuery(OrderItem, "i", ITEM_ROW, TIMESTAMPS, raw_json=("options",))
+# The same rows with the snapshot's image URL written by PostgreSQL (the one parameter: the
+# prefix of image URLs), so the snapshot passes through as its text too.
+ITEMS_WITH_URLS = RowQuery(
+    OrderItem,
+    "i",
+    ITEM_ROW,
+    TIMESTAMPS,
+    raw_json=("options", "product_data"),
+    pg_columns=(("product_data", snapshot_sql("%s", "i")),),
+)
 PAYMENTS = RowQuery(OrderPayment, "y", PAYMENT_ROW, TIMESTAMPS)
 SHIPMENTS = RowQuery(
     Shipment,
@@ -126,8 +150,19 @@ def order_rows_by_ids(ids: Sequence[int]) -> list[Row]:
     return ORDERS.rows_in_order(ids)
 
 
-def item_rows(queryset: QuerySet[OrderItem]) -> list[Row]:
-    return ITEMS.rows_in_order(_ids_of(queryset))
+def items_read(match: str, ids: Sequence[int], image_prefix: str | None) -> Read:
+    """The read of the items whose `match` column is in `ids`. `image_prefix`: the absolute
+    prefix of image URLs (`media.serializers.url_prefix`), when the storage has one: on
+    PostgreSQL the database then writes the snapshots' image URLs."""
+    vendor = connections[router.db_for_read(OrderItem)].vendor
+    if image_prefix is not None and vendor == "postgresql":
+        return ITEMS_WITH_URLS.read(match, ids, (image_prefix,))
+    return ITEMS.read(match, ids)
+
+
+def item_rows(queryset: QuerySet[OrderItem], image_prefix: str | None = None) -> list[Row]:
+    ids = _ids_of(queryset)
+    return in_order(read_together([items_read("id", ids, image_prefix)])[0], ids)
 
 
 def payment_rows(queryset: QuerySet[OrderPayment]) -> list[Row]:
@@ -249,10 +284,10 @@ def _ids(orders: list[Row], *columns: str) -> set[int | None]:
     return {order[column] for order in orders for column in columns}
 
 
-def order_rows_related(orders: Iterable[Row]) -> OrderRows:
+def order_rows_related(orders: Iterable[Row], image_prefix: str | None = None) -> OrderRows:
     """Load what `orders` (rows of `order_rows()`) nest: one query per kind of nested row that
     occurs (places, items, payments, shipments, refunds, images with thumbnails), whatever the
-    number of orders."""
+    number of orders. `image_prefix`: as `items_read`'s."""
     loaded = OrderRows(list(orders))
     if not loaded.orders:
         return loaded
@@ -269,7 +304,7 @@ def order_rows_related(orders: Iterable[Row]) -> OrderRows:
                     "branches": _ids(rows, "pickup_branch_id"),
                 }
             ),
-            ITEMS.read("order_id", ids),
+            items_read("order_id", ids, image_prefix),
             PAYMENTS.read("order_id", ids),
             SHIPMENTS.read("order_id", ids),
             REFUNDS.read("order_id", ids),

@@ -67,7 +67,10 @@ _ALLOWED_NEXT: dict[str, tuple[str, ...]] = {
 
 
 def allowed_next(current: str) -> list[str]:
-    return list(_ALLOWED_NEXT[Status(current).value])
+    found = _ALLOWED_NEXT.get(current)
+    if found is None:  # not a status's value: Status() says so (or finds it by its member)
+        found = _ALLOWED_NEXT[Status(current).value]
+    return list(found)
 
 
 def check_initial_status(status: str) -> None:

@@ -20,7 +20,7 @@ from bazaar.api.relations import IDS_ONLY
 from bazaar.api.text import search_terms
 from bazaar.db import routing
 from bazaar.idempotency.services import AnswerStore
-from bazaar.media.serializers import FileURLs
+from bazaar.media.serializers import FileURLs, image_url_prefix
 from bazaar.orders import export, selectors, services
 from bazaar.orders.documents import OrderBody, order_body
 from bazaar.orders.event_shapes import (
@@ -227,7 +227,7 @@ class OrderViewSet(OrderResponseMixin, viewsets.ModelViewSet):
                 return selectors.order_rows_by_ids(ids)
 
         page = self.paginator.paginate_queryset(queryset, request, self, read=read, count=count)
-        rows = selectors.order_rows_related(page)
+        rows = selectors.order_rows_related(page, image_url_prefix(request))
         return self.get_paginated_response(orders_data(rows, request))
 
     def retrieve(self, request, *args, **kwargs):
@@ -448,7 +448,7 @@ class OrderItemViewSet(OrderChildViewSet):
         return OrderItem.objects.filter(order_id=self.order_id()).order_by("id")
 
     def read_rows(self, queryset):
-        return selectors.item_rows(queryset)
+        return selectors.item_rows(queryset, image_url_prefix(self.request))
 
     def shape(self, rows: list) -> list:
         urls = FileURLs(self.request)

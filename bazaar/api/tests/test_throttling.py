@@ -1,12 +1,14 @@
 """The request budget (SPEC §3's 429): a sliding-window counter in the shared cache, checked on
 the database cache and on a real Redis."""
 
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
+import redis
 from django.core.cache import cache
 
-from bazaar.api.throttling import TokenRateThrottle
+from bazaar.api.throttling import TokenRateThrottle, window_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,25 @@ def test_the_counters_expire(shared_cache, rate):
         assert keys and all(0 < shared_cache.ttl(key) <= 120 for key in keys)
     else:
         assert shared_cache.get("throttle_token_abcd1234:1000") == 1
+
+
+def test_on_redis_the_count_is_one_atomic_incr_across_workers(settings, redis_url):
+    """Eight threads with their own Redis connections count 400 requests in one window: none is
+    lost, as none would be between two workers (a read then a write, the database cache's way,
+    loses counts when two requests read the same value). Regression: DRF's throttles hold
+    Django's cache proxy, which is no RedisCache, so Redis took the read-then-write path."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url}
+    }
+    cache.clear()
+    server = redis.Redis.from_url(redis_url)
+    incr_before = server.info("commandstats").get("cmdstat_incrby", {}).get("calls", 0)
+
+    def count(_n: int) -> int:
+        return window_counts(cache, "throttle_test:1", "throttle_test:0", 120)[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counted = list(pool.map(count, range(400)))
+    assert sorted(counted) == list(range(1, 401))  # each request saw its own count
+    assert server.info("commandstats")["cmdstat_incrby"]["calls"] - incr_before >= 400
+    cache.clear()

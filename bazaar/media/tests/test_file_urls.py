@@ -3,7 +3,7 @@ from django.core.files.storage import FileSystemStorage
 from django.test import RequestFactory
 
 from bazaar.media.models import Image
-from bazaar.media.serializers import FileURLs, _url_maker
+from bazaar.media.serializers import FileURLs, _url_maker, url_prefix
 
 NAMES = [
     "images/2026/12/phone.jpg",
@@ -32,7 +32,8 @@ def test_a_storage_elsewhere_keeps_its_base(base_url):
     request = RequestFactory().get("/", HTTP_HOST="testserver")
     storage = FileSystemStorage(base_url=base_url)
     for name in NAMES:
-        assert _url_maker(storage, request)(name) == request.build_absolute_uri(storage.url(name))
+        made = _url_maker(url_prefix(storage, request), storage, request)
+        assert made(name) == request.build_absolute_uri(storage.url(name))
 
 
 def test_without_a_request_the_urls_stay_relative():

@@ -7,6 +7,7 @@ and a test checks that both agree on every key."""
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.conf import settings
 
 from bazaar.media.serializers import FileURLs, image_row_data, image_snapshot_data
@@ -126,7 +127,11 @@ def product_snapshot_data(
     snapshot: dict[str, Any], request, urls: FileURLs | None = None
 ) -> dict[str, Any]:
     """An item's stored product snapshot as the API shows it: its image's file path becomes the
-    absolute URL (built from this request, as every other image URL is, with no query)."""
+    absolute URL (built from this request, as every other image URL is, with no query). A
+    snapshot read as its JSON text (`orjson.Fragment`) holds its URL already: the database
+    wrote it (`selectors.items_read`)."""
+    if isinstance(snapshot, orjson.Fragment):
+        return snapshot
     image = snapshot.get("image")
     if not image:
         return snapshot

@@ -7,6 +7,7 @@ import json
 
 import orjson
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.test import RequestFactory
 from django.utils.encoding import filepath_to_uri
@@ -17,7 +18,10 @@ from bazaar.accounts.models import User
 from bazaar.catalog.tests.factories import ProductFactory
 from bazaar.coupons.tests.factories import CouponFactory
 from bazaar.fulfilment.models import Refund, RefundItem, Shipment, ShipmentItem
+from bazaar.media.models import Image
+from bazaar.media.serializers import image_url_prefix
 from bazaar.media.services import human_readable_size
+from bazaar.media.sql import file_url_sql
 from bazaar.media.tests.factories import ImageFactory
 from bazaar.methods.tests.factories import BranchFactory
 from bazaar.orders import documents
@@ -121,6 +125,34 @@ def test_the_documents_are_the_python_shapes_key_for_key(orders):
 
 
 @postgresql
+def test_the_list_with_its_snapshot_urls_written_by_the_database_is_the_python_shape(orders, world):
+    """The list's rows (`order_rows_related(..., image_prefix)`): JSON columns passed through as
+    PostgreSQL's text, each snapshot's image URL written by the database. Shaped, they are what
+    the rows parsed and shaped in Python give, key order included."""
+    for snapshot in (
+        {"image": {"f": "تصویر/عکس ۱ (کوچک)#?.jpg", "id": 9}},
+        {"image": {"f": "", "id": 1}},
+        {"image": None, "title": "x"},
+    ):
+        OrderItem.objects.create(
+            order_id=orders[1], product=world.mouse, unit_price=1, product_data=snapshot
+        )
+    prefix = image_url_prefix(request())
+    assert prefix == PREFIX
+    rows = order_rows_related(order_rows_by_ids(orders), prefix)
+    snapshot = rows.items[orders[0]][0]["product_data"]
+    assert isinstance(snapshot, orjson.Fragment)  # passed through, not parsed
+    passed = [
+        json.dumps(orjson.loads(orjson.dumps(order)), ensure_ascii=False)
+        for order in orders_data(rows, request())
+    ]
+    assert passed == as_python(orders)
+    urls = [i["product_data"]["image"] for i in json.loads(passed[1])["items"]]
+    assert urls[0]["f"] == PREFIX + filepath_to_uri("تصویر/عکس ۱ (کوچک)#?.jpg")
+    assert urls[1:] == [{"f": "", "id": 1}, None]
+
+
+@postgresql
 def test_documents_keep_the_order_asked_and_skip_missing_ids(orders):
     asked = [orders[2], 10**9, orders[0], 2**63, orders[1]]
     assert [d.id for d in documents.order_documents(asked, request())] == [
@@ -187,5 +219,25 @@ def test_human_sizes_agree_with_python(db, size):
     )
 )
 def test_file_urls_agree_with_filepath_to_uri(db, path):
-    url = _sql_value(documents._file_url("%(prefix)s", "%(path)s::text"), prefix=PREFIX, path=path)
+    url = _sql_value(file_url_sql("%(prefix)s", "%(path)s::text"), prefix=PREFIX, path=path)
     assert url == PREFIX + filepath_to_uri(path).lstrip("/")
+
+
+class SignedURLStorage(FileSystemStorage):
+    """A storage whose URLs are not its base + the path (a signed query, as a CDN's are)."""
+
+    def url(self, name):
+        return f"https://cdn.example/{name}?signature=1"
+
+
+def test_a_storage_whose_urls_are_its_own_is_asked_for_each_url(admin_client, orders, monkeypatch):
+    """Neither the documents nor the list's rows write such URLs in SQL: the storage's own
+    `url` makes them, on both databases, for the list and the retrieve alike."""
+    monkeypatch.setattr(Image._meta.get_field("file"), "storage", SignedURLStorage())
+    assert image_url_prefix(request()) is None
+    listed = admin_client.get("/api/orders/", {"limit": 100}).json()["results"]
+    full = next(order for order in listed if order["id"] == orders[0])
+    read = admin_client.get(f"/api/orders/{orders[0]}/").json()
+    picture = full["items"][0]["product_data"]["image"]["f"]
+    assert picture.startswith("https://cdn.example/") and picture.endswith("?signature=1")
+    assert read == full
