@@ -207,6 +207,7 @@ def cleanup(dsn: str) -> int:
     bench made, and recount the totals of the orders it touched (their updated_at stays moved)."""
     cutoff = seeded_cutoff(dsn)
     if cutoff is None:
+        fold_status_tallies(dsn)
         return 0
     with psycopg.connect(dsn) as conn:
         args = {"cutoff": cutoff}
@@ -275,7 +276,22 @@ def cleanup(dsn: str) -> int:
                  - o.coupon_discount - o.order_discount + o.tax + o.shipping_cost
                WHERE o.id IN (SELECT order_id FROM bench_touched)"""
         )
+    fold_status_tallies(dsn)
     return dropped
+
+
+def fold_status_tallies(dsn: str) -> None:
+    """What the worker beside a served Bazaar does now and then
+    (`jobs.tasks.compact_status_tallies`): fold the status tally rows into one per status. The
+    bench runs no worker, so without this each run's writes (and this cleanup's deletes) left
+    their tally rows for the next run's lists to sum: 7,600 of them after a few runs, which
+    made the list's count 1.2 ms instead of 0.1 ms."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            """WITH folded AS (DELETE FROM orders_orderstatusdelta RETURNING status, delta)
+               INSERT INTO orders_orderstatusdelta (status, delta)
+               SELECT status, sum(delta) FROM folded GROUP BY status HAVING sum(delta) <> 0"""
+        )
 
 
 def prepare_database(cfg: Config, size: int, env: dict[str, str]) -> dict[str, Any]:
