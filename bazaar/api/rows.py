@@ -31,7 +31,8 @@ from bazaar.api.functions import utc_timestamp_sql
 from bazaar.db.prepared import fetch_together
 
 Row = dict[str, Any]
-_BIGINT = (-(2**63), 2**63 - 1)
+# The range of PostgreSQL's bigint, which every primary key here is.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def load_json(text: str | None) -> Any:
@@ -62,9 +63,8 @@ def ids_param(vendor: str, ids: Sequence[int]) -> Any:
     rather than failing the cast."""
     if vendor == "postgresql":
         values = list(map(int, ids))
-        low, high = _BIGINT
-        if values and (min(values) < low or max(values) > high):
-            values = [pk for pk in values if low <= pk <= high]
+        if values and (min(values) < BIGINT_MIN or max(values) > BIGINT_MAX):
+            values = [pk for pk in values if BIGINT_MIN <= pk <= BIGINT_MAX]
         return "{" + ",".join(map(str, values)) + "}"
     return json.dumps(list(ids))
 

@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 
-BIGINT_MAX = 2**63 - 1
+from bazaar.api.rows import BIGINT_MAX
 
 
 class MalformedCursor(ValueError):

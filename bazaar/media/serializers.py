@@ -69,9 +69,7 @@ class FileURLs:
     def __init__(self, request) -> None:
         images = Image._meta.get_field("file").storage
         thumbnails = Thumbnail._meta.get_field("file").storage
-        # Where the database may write image URLs itself (`bazaar.media.sql`), else None.
-        self.image_prefix = url_prefix(images, request)
-        self.image = _memoised(_url_maker(self.image_prefix, images, request))
+        self.image = _memoised(_url_maker(url_prefix(images, request), images, request))
         self.thumbnail = _memoised(_url_maker(url_prefix(thumbnails, request), thumbnails, request))
 
 

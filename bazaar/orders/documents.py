@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connections, router
 
 from bazaar.api.functions import utc_timestamp_sql
+from bazaar.api.rows import BIGINT_MAX
 from bazaar.db.prepared import prepared_cursor
 from bazaar.idempotency.models import StoredResponse
 from bazaar.idempotency.services import AnswerStore
@@ -44,9 +45,6 @@ from bazaar.orders.status import NOT_PAYABLE, Status, allowed_next
 from bazaar.orders.versions import order_etag_sql
 
 __all__ = ["OrderBody", "OrderDocument", "order_body", "order_documents"]
-
-
-BIGINT_MAX = 2**63 - 1
 
 
 def _ts(column: str) -> str:

@@ -68,7 +68,7 @@ _ALLOWED_NEXT: dict[str, tuple[str, ...]] = {
 
 def allowed_next(current: str) -> list[str]:
     found = _ALLOWED_NEXT.get(current)
-    if found is None:  # not a status's value: Status() says so (or finds it by its member)
+    if found is None:  # not a status's value: Status() refuses it
         found = _ALLOWED_NEXT[Status(current).value]
     return list(found)
 
