@@ -1,6 +1,6 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+from bazaar.garbage import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bazaar.settings")
 
